@@ -1,0 +1,45 @@
+"""The one way to write the audit log."""
+
+from django.db import connection, transaction
+
+from .models import AuditEvent
+
+# Any fixed number: serialises writers so each event sees the hash of the one before it.
+_CHAIN_LOCK_ID = 8_204_211
+
+
+def _client_ip(request):
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def audit(action, *, request=None, user=None, obj=None, person=None, person_id=None, detail=None):
+    """Record one use of personal data or one security event and return it.
+
+    ``obj`` is the record acted on; ``person`` (or ``person_id``) the citizen concerned, so a
+    right-of-access report can list every look-up about them. ``detail`` must never hold a CPR
+    number or free text about the citizen.
+    """
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    if user is not None and not user.is_authenticated:
+        user = None
+    if person is not None:
+        person_id = person.pk
+    event = AuditEvent(
+        user=user,
+        username=user.get_username() if user else (detail or {}).get("username", ""),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        person_id=person_id,
+        detail=detail or {},
+        ip_address=_client_ip(request),
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+        event.previous_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+    return event

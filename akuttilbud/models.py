@@ -1,0 +1,216 @@
+import hashlib
+import json
+
+from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import cpr as cpr_module
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    LEADER = "leader", _("Leader")
+    EVALUATOR = "evaluator", _("Evaluator")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def has_role(self, *roles):
+        return self.is_active and (self.is_superuser or self.role in roles)
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.username
+
+
+class Municipality(models.Model):
+    """The 98 Danish municipalities, loaded by a data migration from the official code list."""
+
+    code = models.CharField(_("municipality code"), max_length=4, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    region_code = models.CharField(_("region code"), max_length=4)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class OrganisationModel(models.TextChoices):
+    INTEGRATED = "integrated", _("Integrated")
+    SEMI_INTEGRATED = "semi_integrated", _("Semi-integrated")
+
+
+class ServiceSettings(models.Model):
+    """The one row of settings the leader edits: beds, service goals, follow-up rules."""
+
+    service_name = models.CharField(_("service name"), max_length=100, default="Socialt akuttilbud")
+    phone = models.CharField(
+        _("24/7 phone number"), max_length=20, default="70 10 20 30",
+        help_text=_("Printed on the citizen's crisis plan."),
+    )
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("own municipality"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    organisation_model = models.CharField(
+        _("organisation model"), max_length=20, choices=OrganisationModel.choices,
+        default=OrganisationModel.INTEGRATED,
+    )
+    beds = models.PositiveSmallIntegerField(
+        _("number of beds"), default=4, validators=[MaxValueValidator(50)]
+    )
+    follow_up_days = models.PositiveSmallIntegerField(
+        _("follow-up after (days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    follow_up_max_attempts = models.PositiveSmallIntegerField(
+        _("follow-up attempts"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("How many times staff try to reach the citizen before giving up."),
+    )
+    max_consecutive_nights = models.PositiveSmallIntegerField(
+        _("max consecutive nights"), default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    goal_phone_wait_minutes = models.PositiveSmallIntegerField(
+        _("max wait on the phone (minutes)"), default=2, validators=[MinValueValidator(1)]
+    )
+    goal_walk_in_wait_minutes = models.PositiveSmallIntegerField(
+        _("max wait for a conversation on walk-in (minutes)"), default=15, validators=[MinValueValidator(1)]
+    )
+    goal_call_back_hours = models.PositiveSmallIntegerField(
+        _("max time to call back (hours)"), default=2, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("service settings")
+        verbose_name_plural = _("service settings")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="service_settings_single_row")]
+
+    def __str__(self):
+        return self.service_name
+
+    @classmethod
+    def load(cls):
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGOUT = "logout", _("Logged out")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    VIEW = "view", _("Viewed")
+    SEARCH = "search", _("Searched")
+    CPR_REVEAL = "cpr_reveal", _("Revealed CPR")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    MERGE = "merge", _("Merged")
+    EXPORT = "export", _("Exported")
+    BILLING_STATEMENT = "billing_statement", _("Billing statement")
+    LINKAGE_KEY = "linkage_key", _("Register-linkage key")
+    ACCESS_REPORT = "access_report", _("Right-of-access report")
+    RETENTION = "retention", _("Retention applied")
+    AUDIT_PURGE = "audit_purge", _("Old audit events deleted")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def about_person(self, person_id):
+        return self.filter(person_id=person_id)
+
+    def in_period(self, start, end):
+        return self.filter(at__gte=start, at__lt=end)
+
+
+class AuditEvent(models.Model):
+    """One use of personal data or one security event. Rows are only ever inserted.
+
+    ``person_id`` is a plain number, not a foreign key, so deleting or merging a person never
+    has to touch (and so never can rewrite) the log. Each row carries the hash of the one
+    before it, so an edited or missing row is detectable (``verify_audit_chain``).
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        "akuttilbud.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    person_id = models.BigIntegerField(_("person"), null=True, blank=True, db_index=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def compute_hash(self):
+        payload = json.dumps(
+            [
+                self.previous_hash, self.at.isoformat(), self.user_id, self.username, self.action,
+                self.object_type, self.object_id, self.person_id, self.detail, self.ip_address,
+            ],
+            cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class HasCPR(models.Model):
+    """A CPR number stored encrypted, with a blind index for look-up and the birth date in clear.
+
+    The birth date is kept apart so that lists, ages and masks (``DDMMYY-xxxx``) never decrypt;
+    only an explicit, audited reveal does.
+    """
+
+    cpr_encrypted = models.TextField(blank=True, editable=False)
+    cpr_index = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_cpr(self):
+        return bool(self.cpr_index)
+
+    def set_cpr(self, cpr):
+        """Store a parsed CPR number (see ``cpr.parse``), or clear it with ``None``."""
+        if cpr:
+            self.cpr_encrypted = cpr_module.encrypt(cpr)
+            self.cpr_index = cpr_module.blind_index(cpr)
+            self.birth_date = cpr_module.birth_date(cpr)
+        else:
+            self.cpr_encrypted = ""
+            self.cpr_index = None
+
+    def decrypted_cpr(self):
+        """The full number. Callers reveal it only through ``audit``-ed actions."""
+        return cpr_module.decrypt(self.cpr_encrypted) if self.cpr_encrypted else None
+
+    @property
+    def masked_cpr(self):
+        if not self.has_cpr or not self.birth_date:
+            return ""
+        return cpr_module.mask_birth_date(self.birth_date)

@@ -1,0 +1,33 @@
+"""Login, logout, failed-login and lockout events go to the audit log.
+
+Django and django-axes report these only through signals, so receivers are the one place
+to catch them.
+"""
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from .audit import audit
+from .models import AuditAction
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    audit(AuditAction.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_out)
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit(AuditAction.LOGOUT, request=request, user=user)
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    audit(AuditAction.LOGIN_FAILED, request=request, detail={"username": credentials.get("username", "")[:150]})
+
+
+@receiver(user_locked_out)
+def audit_locked_out(sender, request, username=None, **kwargs):
+    audit(AuditAction.LOCKED_OUT, request=request, detail={"username": (username or "")[:150]})

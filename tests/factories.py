@@ -1,0 +1,85 @@
+"""Factories for the core and contacts models. Other apps keep theirs in tests/<app>/factories.py."""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from akuttilbud import cpr
+from akuttilbud.models import Role, User
+from contacts.models import Callback, Channel, Contact, Person, ShiftNote, Stay
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Bruger{n}")
+    role = Role.STAFF
+    password = factory.django.Password("korrekt-hest-batteri-42")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person; pass ``cpr="0101901234"`` to identify them."""
+
+    class Meta:
+        model = Person
+
+    nickname = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, cpr_number=None, **kwargs):
+        person = model_class(**kwargs)
+        if cpr_number:
+            person.set_cpr(cpr.parse(cpr_number))
+        person.save()
+        return person
+
+    @classmethod
+    def _adjust_kwargs(cls, **kwargs):
+        if "cpr" in kwargs:
+            kwargs["cpr_number"] = kwargs.pop("cpr")
+        return kwargs
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    channel = Channel.PHONE
+    started_at = factory.LazyFunction(timezone.now)
+    answered_at = factory.LazyAttribute(lambda contact: contact.started_at + datetime.timedelta(seconds=40))
+    ended_at = factory.LazyAttribute(lambda contact: contact.started_at + datetime.timedelta(minutes=15))
+    acuteness = 3
+    summary = "Ringede om ensomhed"
+    staff = factory.SubFactory(UserFactory)
+
+
+class StayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stay
+
+    person = factory.SubFactory(PersonFactory)
+    bed = 1
+    check_in = factory.LazyFunction(timezone.now)
+    check_out = factory.LazyAttribute(lambda stay: stay.check_in + datetime.timedelta(hours=14))
+
+
+class CallbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Callback
+
+    phone = "20304050"
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda callback: callback.received_at + datetime.timedelta(hours=2))
+
+
+class ShiftNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShiftNote
+
+    text = "Husk at bed 2 skal gøres klar"
+    author = factory.SubFactory(UserFactory)
