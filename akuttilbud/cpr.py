@@ -27,9 +27,7 @@ def parse(value, *, today=None):
     """
     digits = stdnum_cpr.compact(str(value or ""))
     if not isdigits(digits) or len(digits) != 10:
-        raise ValidationError(
-            _("A CPR number is 10 digits, written DDMMYY-SSSS."), code="cpr_format"
-        )
+        raise ValidationError(_("A CPR number is 10 digits, written DDMMYY-SSSS."), code="cpr_format")
     try:
         born = stdnum_cpr.get_birth_date(digits)
     except InvalidComponent:

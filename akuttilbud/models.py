@@ -58,14 +58,18 @@ class ServiceSettings(models.Model):
 
     service_name = models.CharField(_("service name"), max_length=100, default="Socialt akuttilbud")
     phone = models.CharField(
-        _("24/7 phone number"), max_length=20, default="70 10 20 30",
+        _("24/7 phone number"),
+        max_length=20,
+        default="70 10 20 30",
         help_text=_("Printed on the citizen's crisis plan."),
     )
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("own municipality"), on_delete=models.PROTECT, null=True, blank=True
     )
     organisation_model = models.CharField(
-        _("organisation model"), max_length=20, choices=OrganisationModel.choices,
+        _("organisation model"),
+        max_length=20,
+        choices=OrganisationModel.choices,
         default=OrganisationModel.INTEGRATED,
     )
     beds = models.PositiveSmallIntegerField(
@@ -75,7 +79,9 @@ class ServiceSettings(models.Model):
         _("follow-up after (days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     follow_up_max_attempts = models.PositiveSmallIntegerField(
-        _("follow-up attempts"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        _("follow-up attempts"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text=_("How many times staff try to reach the citizen before giving up."),
     )
     max_consecutive_nights = models.PositiveSmallIntegerField(
@@ -143,8 +149,13 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        "akuttilbud.User", verbose_name=_("user"), null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "akuttilbud.User",
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     username = models.CharField(_("user name"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
@@ -169,10 +180,20 @@ class AuditEvent(models.Model):
     def compute_hash(self):
         payload = json.dumps(
             [
-                self.previous_hash, self.at.isoformat(), self.user_id, self.username, self.action,
-                self.object_type, self.object_id, self.person_id, self.detail, self.ip_address,
+                self.previous_hash,
+                self.at.isoformat(),
+                self.user_id,
+                self.username,
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.person_id,
+                self.detail,
+                self.ip_address,
             ],
-            cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=True,
+            cls=DjangoJSONEncoder,
+            sort_keys=True,
+            ensure_ascii=True,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 

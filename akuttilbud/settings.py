@@ -21,10 +21,10 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
 # Development defaults are public on purpose: data made with them is not protected.
-_DEV_SECRET = "dev-only-secret-key-not-for-production-use-0123456789abcdefghij"
+_DEV_SECRET = "dev-only-secret-key-not-for-production-use-0123456789abcdefghij"  # noqa: S105
 _DEV_CPR_KEY = "bq8Dw4vUoqUO2Y1n1Wq8mkVYyxfOtxZq0Trs8oXy7b4="
 _DEV_INDEX_KEY = "dev-only-cpr-index-key"
-_DEV_EXPORT_SECRET = "dev-only-export-secret"
+_DEV_EXPORT_SECRET = "dev-only-export-secret"  # noqa: S105
 
 
 def _required(name, dev_default, cast=str):

@@ -25,7 +25,9 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
-    audit(AuditAction.LOGIN_FAILED, request=request, detail={"username": credentials.get("username", "")[:150]})
+    audit(
+        AuditAction.LOGIN_FAILED, request=request, detail={"username": credentials.get("username", "")[:150]}
+    )
 
 
 @receiver(user_locked_out)

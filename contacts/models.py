@@ -70,21 +70,29 @@ class Person(HasCPR):
 
     name = models.CharField(_("name"), max_length=120, blank=True)
     nickname = models.CharField(
-        _("nickname"), max_length=60, blank=True,
+        _("nickname"),
+        max_length=60,
+        blank=True,
         help_text=_("For a recurring caller who stays anonymous."),
     )
     birth_year = models.PositiveSmallIntegerField(
-        _("birth year"), null=True, blank=True,
+        _("birth year"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1900), MaxValueValidator(2100)],
         help_text=_("When the CPR number is not known."),
     )
     home_municipality = models.ForeignKey(
         Municipality, verbose_name=_("home municipality"), on_delete=models.PROTECT, null=True, blank=True
     )
-    phone = models.CharField(_("phone for follow-up"), max_length=20, blank=True, validators=[phone_validator])
+    phone = models.CharField(
+        _("phone for follow-up"), max_length=20, blank=True, validators=[phone_validator]
+    )
     psychiatry_contact = models.CharField(
-        _("previous contact with psychiatry"), max_length=8,
-        choices=PsychiatryContact.choices, default=PsychiatryContact.UNKNOWN,
+        _("previous contact with psychiatry"),
+        max_length=8,
+        choices=PsychiatryContact.choices,
+        default=PsychiatryContact.UNKNOWN,
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -199,18 +207,31 @@ class Contact(models.Model):
         _("who made contact"), max_length=10, choices=CallerRole.choices, default=CallerRole.CITIZEN
     )
     caller_partner = models.ForeignKey(
-        "partners.Partner", verbose_name=_("calling partner"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="calls",
+        "partners.Partner",
+        verbose_name=_("calling partner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="calls",
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("citizen"), null=True, blank=True, on_delete=models.PROTECT,
+        Person,
+        verbose_name=_("citizen"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="contacts",
     )
     stated_age = models.PositiveSmallIntegerField(
-        _("stated age"), null=True, blank=True, validators=[MaxValueValidator(120)],
+        _("stated age"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(120)],
         help_text=_("When the caller tells their age but not their CPR number."),
     )
-    started_at = models.DateTimeField(_("started"), default=timezone.now, help_text=_("Phone rang / citizen arrived."))
+    started_at = models.DateTimeField(
+        _("started"), default=timezone.now, help_text=_("Phone rang / citizen arrived.")
+    )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     acuteness = models.PositiveSmallIntegerField(
@@ -221,12 +242,19 @@ class Contact(models.Model):
     outcomes = models.ManyToManyField(Outcome, verbose_name=_("outcome"), blank=True)
     summary = models.CharField(_("in one line"), max_length=300, blank=True)
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="contacts",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
     )
     notification_decision = models.CharField(
-        _("duty to notify (under 18)"), max_length=12, blank=True,
-        choices=NotificationDecision.choices, default=NotificationDecision.UNDECIDED,
+        _("duty to notify (under 18)"),
+        max_length=12,
+        blank=True,
+        choices=NotificationDecision.choices,
+        default=NotificationDecision.UNDECIDED,
     )
     notified_at = models.DateTimeField(_("municipality notified at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -314,6 +342,9 @@ class CrisisConversation(models.Model):
         verbose_name = _("crisis conversation")
         verbose_name_plural = _("crisis conversations")
 
+    def __str__(self):
+        return str(self.contact)
+
 
 class StayQuerySet(models.QuerySet):
     def overlapping(self, start, end):
@@ -330,9 +361,16 @@ class Stay(models.Model):
     a locked check in ``services.book_stay`` on every database, plus an exclusion constraint
     on PostgreSQL (migration 0002)."""
 
-    person = models.ForeignKey(Person, verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="stays")
+    person = models.ForeignKey(
+        Person, verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="stays"
+    )
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="stays"
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stays",
     )
     bed = models.PositiveSmallIntegerField(_("bed"), validators=[MinValueValidator(1)])
     check_in = models.DateTimeField(_("check-in"))
@@ -361,7 +399,8 @@ class Stay(models.Model):
 
     def __str__(self):
         return _("Bed %(bed)s from %(start)s") % {
-            "bed": self.bed, "start": f"{timezone.localtime(self.check_in):%d.%m.%Y %H:%M}"
+            "bed": self.bed,
+            "start": f"{timezone.localtime(self.check_in):%d.%m.%Y %H:%M}",
         }
 
     def nights(self, until=None):
@@ -394,11 +433,18 @@ class CallbackQuerySet(models.QuerySet):
 class Callback(models.Model):
     """A call the service owes: a missed call, voicemail or SMS to answer within the goal."""
 
-    kind = models.CharField(_("kind"), max_length=12, choices=CallbackKind.choices, default=CallbackKind.MISSED_CALL)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=CallbackKind.choices, default=CallbackKind.MISSED_CALL
+    )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     phone = models.CharField(_("number"), max_length=20, validators=[phone_validator])
     person = models.ForeignKey(
-        Person, verbose_name=_("citizen"), null=True, blank=True, on_delete=models.PROTECT, related_name="callbacks"
+        Person,
+        verbose_name=_("citizen"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="callbacks",
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     due_at = models.DateTimeField(_("call back by"))
@@ -407,7 +453,11 @@ class Callback(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     contact = models.OneToOneField(
-        Contact, verbose_name=_("call-back contact"), null=True, blank=True, on_delete=models.SET_NULL,
+        Contact,
+        verbose_name=_("call-back contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="callback",
     )
     created_by = models.ForeignKey(

@@ -45,9 +45,15 @@ class CrisisPlanQuerySet(models.QuerySet):
 class CrisisPlan(models.Model):
     """The plan made with the citizen, in the citizen's own words (see ``sections``)."""
 
-    person = models.ForeignKey(Person, verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="plans")
+    person = models.ForeignKey(
+        Person, verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="plans"
+    )
     contact = models.ForeignKey(
-        Contact, verbose_name=_("made at contact"), null=True, blank=True, on_delete=models.SET_NULL,
+        Contact,
+        verbose_name=_("made at contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="plans",
     )
     sections = models.JSONField(_("sections"), default=dict, blank=True)
@@ -59,7 +65,9 @@ class CrisisPlan(models.Model):
     follow_up_time_of_day = models.CharField(
         _("preferred time of day"), max_length=10, choices=TimeOfDay.choices, default=TimeOfDay.AFTERNOON
     )
-    citizen_knows_staff_can_read = models.BooleanField(_("the citizen knows staff can read the plan"), default=False)
+    citizen_knows_staff_can_read = models.BooleanField(
+        _("the citizen knows staff can read the plan"), default=False
+    )
     internal_note = models.TextField(_("internal note (not printed)"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("made"), default=timezone.now)
@@ -98,7 +106,12 @@ class CrisisPlanRevision(models.Model):
 
     class Meta:
         ordering = ["-version"]
-        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plan_revision_unique_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="plan_revision_unique_version")
+        ]
+
+    def __str__(self):
+        return f"{self.plan} v{self.version}"
 
 
 class FollowUpStatus(models.TextChoices):
@@ -136,11 +149,15 @@ class FollowUpQuerySet(models.QuerySet):
 class FollowUp(models.Model):
     """The follow-up on a plan about five days later; one per plan, with attempts as history."""
 
-    plan = models.OneToOneField(CrisisPlan, verbose_name=_("crisis plan"), on_delete=models.CASCADE, related_name="follow_up")
+    plan = models.OneToOneField(
+        CrisisPlan, verbose_name=_("crisis plan"), on_delete=models.CASCADE, related_name="follow_up"
+    )
     due_at = models.DateTimeField(_("due"))
     first_due_at = models.DateTimeField(_("first due"))
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     note = models.TextField(_("note"), blank=True)
     completed_at = models.DateTimeField(_("done"), null=True, blank=True)
@@ -157,7 +174,8 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(
-                fields=["due_at"], name="followup_unreminded_due",
+                fields=["due_at"],
+                name="followup_unreminded_due",
                 condition=Q(status="open", reminded_at__isnull=True),
             ),
         ]
@@ -183,6 +201,9 @@ class FollowUpAttempt(models.Model):
     class Meta:
         ordering = ["at"]
 
+    def __str__(self):
+        return f"{self.get_outcome_display()} {timezone.localtime(self.at):%d.%m.%Y %H:%M}"
+
 
 class Reminder(models.Model):
     """An in-app reminder shown on the shift board until its follow-up is done."""
@@ -192,6 +213,9 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return str(self.follow_up)
 
 
 class Occasion(models.TextChoices):
@@ -209,7 +233,9 @@ class WellbeingScore(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="wellbeing_scores")
     occasion = models.CharField(_("occasion"), max_length=10, choices=Occasion.choices)
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="wellbeing_scores")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="wellbeing_scores"
+    )
     follow_up = models.ForeignKey(
         FollowUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="wellbeing_scores"
     )
@@ -244,6 +270,9 @@ class WellbeingScore(models.Model):
                 condition=Q(raw_score__gte=RAW_MIN, raw_score__lte=RAW_MAX), name="swemwbs_raw_in_range"
             ),
         ]
+
+    def __str__(self):
+        return f"SWEMWBS {self.raw_score} ({self.get_occasion_display()})"
 
     @property
     def items(self):

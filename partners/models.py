@@ -45,9 +45,15 @@ class PartnerQuerySet(models.QuerySet):
 
 class Partner(models.Model):
     name = models.CharField(_("name"), max_length=150)
-    kind = models.ForeignKey(PartnerKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="partners")
+    kind = models.ForeignKey(
+        PartnerKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="partners"
+    )
     municipality = models.ForeignKey(
-        Municipality, verbose_name=_("municipality"), null=True, blank=True, on_delete=models.PROTECT,
+        Municipality,
+        verbose_name=_("municipality"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         help_text=_("For a municipality: its official code."),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
@@ -106,20 +112,32 @@ class AgreementQuerySet(models.QuerySet):
 
 
 class Agreement(models.Model):
-    partner = models.ForeignKey(Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="agreements")
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="agreements"
+    )
     type = models.CharField(_("type"), max_length=20, choices=AgreementType.choices)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True, help_text=_("The last day it is valid."))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("The last day it is valid.")
+    )
     terms = models.TextField(_("agreed terms"), blank=True)
     document = models.FileField(
         _("document (PDF)"), storage=private_storage, upload_to="agreements/%Y/", blank=True
     )
     price_per_contact = models.DecimalField(
-        _("price per contact (DKK)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("price per contact (DKK)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     price_per_bed_night = models.DecimalField(
-        _("price per bed night (DKK)"), max_digits=10, decimal_places=2, null=True, blank=True,
+        _("price per bed night (DKK)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -132,7 +150,9 @@ class Agreement(models.Model):
         verbose_name_plural = _("agreements")
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="agreement_valid_to_after_from",
             )
         ]
@@ -164,8 +184,12 @@ class ReferralQuerySet(models.QuerySet):
 
 
 class Referral(models.Model):
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="referrals")
-    partner = models.ForeignKey(Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="referrals")
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="referrals"
+    )
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.PROTECT, related_name="referrals"
+    )
     direction = models.CharField(_("direction"), max_length=3, choices=ReferralDirection.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     agreed_by_citizen = models.BooleanField(_("agreed by the citizen"), null=True, blank=True)

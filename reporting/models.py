@@ -27,7 +27,9 @@ class CostEntryQuerySet(models.QuerySet):
 class CostEntry(models.Model):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     category = models.CharField(_("category"), max_length=16, choices=CostCategory.choices)
-    amount = models.DecimalField(_("amount (DKK)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        _("amount (DKK)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -42,6 +42,8 @@ def test_audit_log_filter_with_bad_date_is_a_form_error_not_a_500(leader_client)
 @pytest.mark.django_db
 def test_audit_events_cannot_be_changed_in_the_admin(admin_client):
     event = audit(AuditAction.VIEW, person_id=1)
-    response = admin_client.post(reverse("admin:akuttilbud_auditevent_delete", args=[event.pk]), {"post": "yes"})
+    response = admin_client.post(
+        reverse("admin:akuttilbud_auditevent_delete", args=[event.pk]), {"post": "yes"}
+    )
     assert response.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()

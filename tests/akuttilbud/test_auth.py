@@ -11,11 +11,17 @@ PUBLIC = {"login", "healthz", "logout"}
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "home"),
-    [(Role.STAFF, "contacts:board"), (Role.LEADER, "reporting:dashboard"), (Role.EVALUATOR, "reporting:exports")],
+    [
+        (Role.STAFF, "contacts:board"),
+        (Role.LEADER, "reporting:dashboard"),
+        (Role.EVALUATOR, "reporting:exports"),
+    ],
 )
 def test_each_role_lands_on_its_own_home_after_login(client, role, home):
     UserFactory(username="bruger", role=role)
-    response = client.post(reverse("login"), {"username": "bruger", "password": "korrekt-hest-batteri-42"}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "bruger", "password": "korrekt-hest-batteri-42"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse(home)
     assert response.status_code == 200
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN, username="bruger").exists()
@@ -45,7 +51,9 @@ def test_logout_is_audited(staff_client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "path"), [(name, path) for name, path, _ in app_urls() if name not in PUBLIC])
+@pytest.mark.parametrize(
+    ("name", "path"), [(name, path) for name, path, _ in app_urls() if name not in PUBLIC]
+)
 def test_every_url_sends_an_anonymous_visitor_to_login(client, name, path):
     response = client.get(path)
     assert response.status_code == 302, path
@@ -54,6 +62,9 @@ def test_every_url_sends_an_anonymous_visitor_to_login(client, name, path):
 
 @pytest.mark.django_db
 def test_every_app_view_declares_its_roles():
-    undeclared = [name for name, _path, callback in app_urls() if name not in PUBLIC | {"home"}
-                  and not hasattr(callback, "allowed_roles")]
+    undeclared = [
+        name
+        for name, _path, callback in app_urls()
+        if name not in PUBLIC | {"home"} and not hasattr(callback, "allowed_roles")
+    ]
     assert undeclared == []

@@ -56,7 +56,9 @@ def test_number_failing_modulus_11_is_accepted():
     assert cpr.parse(number, today=TODAY) == number
 
 
-@pytest.mark.parametrize("value", ["", "12345", "01017012345", "010170-12A4", "abcdefghij", "3213701234", "0113701234"])
+@pytest.mark.parametrize(
+    "value", ["", "12345", "01017012345", "010170-12A4", "abcdefghij", "3213701234", "0113701234"]
+)
 def test_malformed_input_gets_a_clear_danish_message(value):
     with pytest.raises(ValidationError) as error:
         cpr.parse(value, today=TODAY)

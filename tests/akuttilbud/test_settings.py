@@ -21,7 +21,11 @@ PRODUCTION_ENV = {
 def _manage(*args, env):
     clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args], env={**clean, **env}, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -44,15 +48,26 @@ def test_leader_edits_the_service_settings(leader_client):
     response = leader_client.post(
         reverse("service_settings"),
         {
-            "service_name": "Akuttilbuddet Vest", "phone": "70 20 30 40", "municipality": "0101",
-            "organisation_model": "integrated", "beds": 6, "max_consecutive_nights": 3, "follow_up_days": 5,
-            "follow_up_max_attempts": 3, "goal_phone_wait_minutes": 2, "goal_walk_in_wait_minutes": 15,
+            "service_name": "Akuttilbuddet Vest",
+            "phone": "70 20 30 40",
+            "municipality": "0101",
+            "organisation_model": "integrated",
+            "beds": 6,
+            "max_consecutive_nights": 3,
+            "follow_up_days": 5,
+            "follow_up_max_attempts": 3,
+            "goal_phone_wait_minutes": 2,
+            "goal_walk_in_wait_minutes": 15,
             "goal_call_back_hours": 2,
         },
     )
     assert response.status_code == 302
     settings_row = ServiceSettings.load()
-    assert (settings_row.service_name, settings_row.beds, settings_row.municipality_id) == ("Akuttilbuddet Vest", 6, "0101")
+    assert (settings_row.service_name, settings_row.beds, settings_row.municipality_id) == (
+        "Akuttilbuddet Vest",
+        6,
+        "0101",
+    )
 
 
 @pytest.mark.django_db

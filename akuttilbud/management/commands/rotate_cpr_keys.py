@@ -11,7 +11,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rotated = 0
         with transaction.atomic():
-            for person in Person.objects.exclude(cpr_encrypted="").only("pk", "cpr_encrypted").select_for_update():
+            for person in (
+                Person.objects.exclude(cpr_encrypted="").only("pk", "cpr_encrypted").select_for_update()
+            ):
                 person.cpr_encrypted = cpr.rotate(person.cpr_encrypted)
                 person.save(update_fields=["cpr_encrypted"])
                 rotated += 1

@@ -31,9 +31,12 @@ class Command(BaseCommand):
             ServiceSettings.load()
             # Each app that has demo data holds it in <app>/demo.py as seed(rng, users, stdout).
             for config in apps.get_app_configs():
-                if config.name in {"contacts", "crisisplans", "partners", "reporting"} and module_has_submodule(
-                    config.module, "demo"
-                ):
+                if config.name in {
+                    "contacts",
+                    "crisisplans",
+                    "partners",
+                    "reporting",
+                } and module_has_submodule(config.module, "demo"):
                     import_string(f"{config.name}.demo.seed")(rng=rng, users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo users (user name / password):"))
         for username, role, _first, _last, password in DEMO_USERS:
