@@ -13,6 +13,12 @@ from akuttilbud.models import HasCPR, Municipality
 phone_validator = RegexValidator(r"^\+?[0-9 ]{8,16}$", _("Enter a phone number of 8 to 16 digits."))
 
 
+def _staff_or_leader(user):
+    from akuttilbud.models import Role
+
+    return user.has_role(Role.STAFF, Role.LEADER)
+
+
 class Reason(models.Model):
     """Why the citizen made contact. A list the leader edits, so rows rather than choices."""
 
@@ -55,11 +61,7 @@ class PsychiatryContact(models.TextChoices):
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Persons the user may open: staff and leaders all, everyone else none."""
-        from akuttilbud.models import Role
-
-        if user.has_role(Role.STAFF, Role.LEADER):
-            return self
-        return self.none()
+        return self if _staff_or_leader(user) else self.none()
 
     def with_cpr_index(self, index):
         return self.filter(cpr_index=index)
@@ -148,6 +150,12 @@ class Channel(models.TextChoices):
 # Beyond a single phone conversation the model description asks for the CPR number.
 CHANNELS_NEEDING_CPR = {Channel.WALK_IN, Channel.OUTREACH}
 
+CPR_MISSING_REASON = _(
+    "A walk-in, an overnight stay, a crisis plan or a follow-up is a course beyond one phone call. "
+    "The CPR number is needed to keep the course together, for the evaluation and to bill the home "
+    "municipality. The record is saved; add the CPR number when the citizen gives it."
+)
+
 
 class Direction(models.TextChoices):
     INCOMING = "in", _("Incoming")
@@ -194,6 +202,16 @@ class ContactQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("person", "staff").prefetch_related("reasons")
+
+    def visible_to(self, user):
+        return self if _staff_or_leader(user) else self.none()
+
+    def for_board(self):
+        """What the shift board shows of a contact: the person and the staff member, no more."""
+        return self.select_related("person", "staff")
+
+    def for_timeline(self):
+        return self.select_related("staff", "conversation").prefetch_related("reasons", "outcomes")
 
 
 class Contact(models.Model):
@@ -307,6 +325,10 @@ class Contact(models.Model):
     def is_anonymous(self):
         return self.person_id is None
 
+    def minutes_waiting(self, now):
+        """Whole minutes since the phone rang or the citizen arrived."""
+        return max(0, int((now - self.started_at).total_seconds() // 60))
+
     @property
     def needs_cpr(self):
         return self.channel in CHANNELS_NEEDING_CPR
@@ -354,6 +376,20 @@ class StayQuerySet(models.QuerySet):
 
     def current(self, now):
         return self.filter(check_in__lte=now).filter(Q(check_out__isnull=True) | Q(check_out__gt=now))
+
+    def visible_to(self, user):
+        return self if _staff_or_leader(user) else self.none()
+
+    def tonight(self, now):
+        """Stays holding a bed between now and tomorrow morning, with their person."""
+        return self.overlapping(now, tonight_ends(now)).select_related("person").order_by("bed", "check_in")
+
+
+def tonight_ends(now):
+    """The end of the coming night: 09:00 local time on the next morning."""
+    local = timezone.localtime(now)
+    morning = local.date() if local.hour < 9 else local.date() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(morning, datetime.time(9, 0)))
 
 
 class Stay(models.Model):
@@ -415,6 +451,10 @@ class Stay(models.Model):
     def nights_count(self, until=None):
         return len(self.nights(until))
 
+    def exceeds_nights(self, max_nights, now):
+        """True when the stay, counted through the coming night, runs past ``max_nights``."""
+        return self.nights_count(until=tonight_ends(now)) > max_nights
+
 
 class CallbackKind(models.TextChoices):
     MISSED_CALL = "missed_call", _("Missed call")
@@ -428,6 +468,12 @@ class CallbackQuerySet(models.QuerySet):
 
     def overdue(self, now):
         return self.open().filter(due_at__lt=now)
+
+    def visible_to(self, user):
+        return self if _staff_or_leader(user) else self.none()
+
+    def for_board(self):
+        return self.open().select_related("person").order_by("due_at")
 
 
 class Callback(models.Model):
@@ -483,12 +529,20 @@ class Callback(models.Model):
         return self.done_at - self.received_at if self.done_at else None
 
 
+class ShiftNoteQuerySet(models.QuerySet):
+    def recent(self, now):
+        """Handover notes of the last 24 hours, newest first."""
+        return self.filter(created_at__gte=now - datetime.timedelta(hours=24)).select_related("author")
+
+
 class ShiftNote(models.Model):
     """A short handover note for the next shift."""
 
     text = models.CharField(_("note"), max_length=500)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+
+    objects = ShiftNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
