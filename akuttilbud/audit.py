@@ -2,7 +2,7 @@
 
 from django.db import connection, transaction
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent
 
 # Any fixed number: serialises writers so each event sees the hash of the one before it.
 _CHAIN_LOCK_ID = 8_204_211
@@ -43,3 +43,31 @@ def audit(action, *, request=None, user=None, obj=None, person=None, person_id=N
         event.hash = event.compute_hash()
         event.save(force_insert=True)
     return event
+
+
+def verify_chain():
+    """Walk the log in id order, recomputing each hash and checking each link.
+
+    Returns ``(count, broken_id, reason)``; ``broken_id`` is ``None`` when the chain holds.
+    The first remaining event may point to one deleted by the retention purge: that is a valid
+    start only when an ``AUDIT_PURGE`` event recorded the hash it points to.
+    """
+    count = 0
+    previous = None
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.hash != event.compute_hash():
+            return count, event.pk, "hash does not match the event's content"
+        if previous is None:
+            if event.previous_hash and not _purge_recorded(event.previous_hash):
+                return count, event.pk, "points to an event that no purge recorded"
+        elif event.previous_hash != previous:
+            return count, event.pk, "does not point to the event before it"
+        previous = event.hash
+        count += 1
+    return count, None, ""
+
+
+def _purge_recorded(last_deleted_hash):
+    return AuditEvent.objects.filter(
+        action=AuditAction.AUDIT_PURGE, detail__last_deleted_hash=last_deleted_hash
+    ).exists()
