@@ -1,0 +1,97 @@
+"""Factories for the models the reporting tests need beyond tests/factories.py."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from crisisplans.models import CrisisPlan, FollowUp, Occasion, WellbeingScore
+from crisisplans.swemwbs import METRIC
+from partners.models import Partner, PartnerKind, Referral, ReferralDirection
+from reporting.models import CostCategory, CostEntry
+from tests.factories import PersonFactory, UserFactory
+
+
+class CrisisPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CrisisPlan
+
+    person = factory.SubFactory(PersonFactory)
+    created_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    plan = factory.SubFactory(CrisisPlanFactory)
+    first_due_at = factory.LazyAttribute(
+        lambda follow_up: follow_up.plan.created_at + datetime.timedelta(days=5)
+    )
+    due_at = factory.SelfAttribute("first_due_at")
+
+
+def _item(raw, number):
+    """Seven answers of 1–5 that sum to ``raw``."""
+    base, remainder = divmod(raw, 7)
+    return base + (1 if number <= remainder else 0)
+
+
+class WellbeingScoreFactory(factory.django.DjangoModelFactory):
+    """Pass ``raw=`` for a score whose seven items sum to it."""
+
+    class Meta:
+        model = WellbeingScore
+        exclude = ("raw",)
+
+    raw = 21
+    person = factory.SubFactory(PersonFactory)
+    occasion = Occasion.CONTACT
+    recorded_at = factory.LazyFunction(timezone.now)
+    recorded_by = factory.SubFactory(UserFactory)
+    item_1 = factory.LazyAttribute(lambda score: _item(score.raw, 1))
+    item_2 = factory.LazyAttribute(lambda score: _item(score.raw, 2))
+    item_3 = factory.LazyAttribute(lambda score: _item(score.raw, 3))
+    item_4 = factory.LazyAttribute(lambda score: _item(score.raw, 4))
+    item_5 = factory.LazyAttribute(lambda score: _item(score.raw, 5))
+    item_6 = factory.LazyAttribute(lambda score: _item(score.raw, 6))
+    item_7 = factory.LazyAttribute(lambda score: _item(score.raw, 7))
+    raw_score = factory.SelfAttribute("raw")
+    metric_score = factory.LazyAttribute(lambda score: Decimal(METRIC[score.raw]))
+
+
+class PartnerKindFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerKind
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Partnertype {n}")
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    kind = factory.SubFactory(PartnerKindFactory)
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    partner = factory.SubFactory(PartnerFactory)
+    direction = ReferralDirection.OUT
+    created_by = factory.SubFactory(UserFactory)
+
+
+class CostEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CostEntry
+
+    month = datetime.date(2026, 10, 1)
+    category = CostCategory.SALARIES
+    amount = Decimal("100000.00")
+    created_by = factory.SubFactory(UserFactory)
