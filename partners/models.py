@@ -2,11 +2,14 @@ import datetime
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.signals import setting_changed
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.functional import LazyObject
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.models import Municipality
@@ -21,6 +24,17 @@ class PrivateStorage(LazyObject):
 
 
 private_storage = PrivateStorage()
+
+
+def get_private_storage():
+    """The field's storage as a callable, so migrations do not freeze this machine's path."""
+    return private_storage
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting == "PRIVATE_MEDIA_ROOT":
+        private_storage._wrapped = empty
 
 
 class PartnerKind(models.Model):
@@ -41,6 +55,14 @@ class PartnerKind(models.Model):
 class PartnerQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
+
+    def for_list(self):
+        """The directory: kind and municipality in the same query."""
+        return self.select_related("kind", "municipality")
+
+    def for_page(self):
+        """One partner's page: its contact people and agreements come along."""
+        return self.select_related("kind", "municipality").prefetch_related("people", "agreements")
 
 
 class Partner(models.Model):
@@ -110,6 +132,19 @@ class AgreementQuerySet(models.QuerySet):
         """Active agreements whose last valid day falls within ``days`` of ``day``."""
         return self.active_on(day).filter(valid_to__lte=day + datetime.timedelta(days=days))
 
+    def overlapping(self, first_day, last_day):
+        """Agreements valid on at least one day of [first_day, last_day]."""
+        return self.filter(valid_from__lte=last_day).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=first_day)
+        )
+
+    def inter_municipal_for(self, municipality):
+        """Inter-municipal agreements with the partner that is ``municipality``."""
+        return self.filter(type=AgreementType.INTER_MUNICIPAL, partner__municipality=municipality)
+
+    def for_list(self):
+        return self.select_related("partner", "partner__kind")
+
 
 class Agreement(models.Model):
     partner = models.ForeignKey(
@@ -122,7 +157,7 @@ class Agreement(models.Model):
     )
     terms = models.TextField(_("agreed terms"), blank=True)
     document = models.FileField(
-        _("document (PDF)"), storage=private_storage, upload_to="agreements/%Y/", blank=True
+        _("document (PDF)"), storage=get_private_storage, upload_to="agreements/%Y/", blank=True
     )
     price_per_contact = models.DecimalField(
         _("price per contact (DKK)"),
@@ -181,6 +216,19 @@ class ReferralDirection(models.TextChoices):
 class ReferralQuerySet(models.QuerySet):
     def in_period(self, start, end):
         return self.filter(contact__started_at__gte=start, contact__started_at__lt=end)
+
+    def for_contact(self, contact):
+        return self.filter(contact=contact).select_related("partner", "created_by")
+
+    def monthly_counts(self, partner, since):
+        """(month, direction, count) rows of the partner's referrals from ``since``, by local month."""
+        return (
+            self.filter(partner=partner, created_at__gte=since)
+            .annotate(month=TruncMonth("created_at"))
+            .values("month", "direction")
+            .annotate(count=Count("id"))
+            .order_by("-month", "direction")
+        )
 
 
 class Referral(models.Model):
