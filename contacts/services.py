@@ -247,8 +247,9 @@ def _ensure_cpr_free(digits, person=None):
 
 
 @transaction.atomic
-def create_person(*, user, data, cpr=None, request=None):
-    """Create a person; ``cpr`` is a parsed CPR number or ``None``."""
+def create_person(*, user, data, cpr=None, contact=None, request=None):
+    """Create a person; ``cpr`` is a parsed CPR number or ``None``. When ``contact`` is given,
+    that (so far anonymous) contact is tied to the new person."""
     person = Person(**{name: value for name, value in data.items() if name in PERSON_FIELDS})
     if cpr:
         _ensure_cpr_free(cpr)

@@ -1,8 +1,479 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
+from akuttilbud.audit import audit
+from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.roles import LEADER, STAFF, role_required
+
+from . import services
+from .filters import ContactFilter
+from .forms import (
+    ArrivalForm,
+    CallbackForm,
+    CheckOutForm,
+    CompleteCallbackForm,
+    ContactForm,
+    ConversationForm,
+    IdentifyForm,
+    MergeForm,
+    NewPersonForm,
+    PersonForm,
+    PersonSearchForm,
+    QuickLogForm,
+    ShiftNoteForm,
+    StayForm,
+)
+from .models import CPR_MISSING_REASON, Callback, Contact, CrisisConversation, Person, ShiftNote, Stay
+
+CONTACTS_PER_PAGE = 50
+
+
+def _add_errors(form, error):
+    """Show a service's ValidationError on the form: beside the field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+def _int_or_none(value):
+    return int(value) if value and str(value).isdigit() and len(str(value)) < 12 else None
+
+
+# Shift board
+
+
+def _waiting(request, now):
+    walk_ins = Contact.objects.visible_to(request.user).waiting().for_board().order_by("started_at")
+    return {"waiting": [(contact, contact.minutes_waiting(now)) for contact in walk_ins]}
+
+
+def _callbacks(request, now):
+    callbacks = Callback.objects.visible_to(request.user).for_board()
+    return {"callbacks": [(callback, callback.is_overdue(now)) for callback in callbacks]}
+
+
+def _beds(request, now):
+    settings_row = ServiceSettings.load()
+    by_bed = {number: [] for number in range(1, settings_row.beds + 1)}
+    for stay in Stay.objects.visible_to(request.user).tonight(now):
+        by_bed.setdefault(stay.bed, []).append(stay)
+    beds = [
+        {
+            "number": number,
+            "stays": [
+                (stay, stay.exceeds_nights(settings_row.max_consecutive_nights, now)) for stay in stays
+            ],
+        }
+        for number, stays in sorted(by_bed.items())
+    ]
+    return {"beds": beds, "max_nights": settings_row.max_consecutive_nights}
+
+
+def _today(request, now):
+    contacts = Contact.objects.visible_to(request.user).on_local_date(timezone.localdate(now)).for_board()
+    return {"today": contacts}
+
+
+def _notes(request, now):
+    return {"notes": ShiftNote.objects.recent(now)}
+
+
+BOARD_SECTIONS = {
+    "waiting": _waiting,
+    "callbacks": _callbacks,
+    "beds": _beds,
+    "today": _today,
+    "notes": _notes,
+}
+
+
+def _render_board(request, note_form=None, status=200):
+    now = timezone.now()
+    context = {"now": now, "note_form": note_form or ShiftNoteForm()}
+    for section in BOARD_SECTIONS.values():
+        context.update(section(request, now))
+    return render(request, "contacts/board.html", context, status=status)
 
 
 @role_required(STAFF, LEADER)
 def board(request):
-    return render(request, "contacts/board.html")
+    return _render_board(request)
+
+
+@role_required(STAFF, LEADER)
+def board_section(request, section):
+    if section not in BOARD_SECTIONS:
+        raise Http404
+    now = timezone.now()
+    context = {"now": now, **BOARD_SECTIONS[section](request, now)}
+    return render(request, f"contacts/board/_{section}.html", context)
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def shift_note_add(request):
+    form = ShiftNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_shift_note(text=form.cleaned_data["text"], user=request.user, request=request)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The handover note was saved."))
+            return redirect("contacts:board")
+    return _render_board(request, note_form=form)
+
+
+# Contacts
+
+
+@role_required(STAFF, LEADER)
+def quick_log(request):
+    form = QuickLogForm(request.POST or None, initial={"answered_at": timezone.now().isoformat()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.quick_log(user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The contact was saved. You can complete it from today's list."))
+            return redirect("contacts:contact_detail", contact_id=contact.pk)
+    answered_at = form["answered_at"].value() or timezone.now().isoformat()
+    return render(request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at})
+
+
+@role_required(STAFF, LEADER)
+def arrival(request):
+    form = ArrivalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_arrival(user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The arrival was registered."))
+            return redirect("contacts:board")
+    return render(request, "contacts/arrival.html", {"form": form})
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def contact_start(request, contact_id):
+    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id)
+    contact = services.start_conversation(contact=contact, user=request.user, request=request)
+    return redirect("contacts:contact_detail", contact_id=contact.pk)
+
+
+@role_required(STAFF, LEADER)
+def contact_list(request):
+    contact_filter = ContactFilter(
+        request.GET or None, queryset=Contact.objects.visible_to(request.user).for_list()
+    )
+    page = Paginator(contact_filter.qs, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "contacts/contact_list.html", {"filter": contact_filter, "page": page})
+
+
+@role_required(STAFF, LEADER)
+def contact_detail(request, contact_id):
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("person", "staff", "caller_partner"),
+        pk=contact_id,
+    )
+    try:
+        conversation = contact.conversation
+    except CrisisConversation.DoesNotExist:
+        conversation = CrisisConversation(contact=contact)
+    form = ContactForm(request.POST or None, instance=contact, prefix="contact")
+    conversation_form = ConversationForm(request.POST or None, instance=conversation, prefix="conversation")
+    if request.method == "POST" and form.is_valid() and conversation_form.is_valid():
+        data = {
+            name: value for name, value in form.cleaned_data.items() if name not in {"reasons", "outcomes"}
+        }
+        try:
+            services.update_contact(
+                contact=contact,
+                user=request.user,
+                request=request,
+                data=data,
+                reasons=form.cleaned_data["reasons"],
+                outcomes=form.cleaned_data["outcomes"],
+            )
+            services.save_conversation(
+                contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The contact was saved."))
+            return redirect("contacts:contact_detail", contact_id=contact.pk)
+    context = {
+        "contact": contact,
+        "form": form,
+        "conversation_form": conversation_form,
+        "under_18": contact.is_under_18(),
+        "cpr_missing_reason": CPR_MISSING_REASON if contact.lacks_required_cpr else "",
+    }
+    return render(request, "contacts/contact_detail.html", context)
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def contact_link_person(request, contact_id):
+    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id)
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user), pk=_int_or_none(request.POST.get("person"))
+    )
+    services.link_person(contact=contact, person=person, user=request.user, request=request)
+    messages.success(request, _("The contact is now tied to the citizen."))
+    return redirect("contacts:contact_detail", contact_id=contact.pk)
+
+
+# Persons
+
+
+@role_required(STAFF, LEADER)
+@sensitive_post_parameters("term")
+def person_search(request):
+    results = None
+    if request.method == "POST":
+        form = PersonSearchForm(request.POST)
+        if form.is_valid():
+            results = services.search_persons(
+                term=form.cleaned_data["term"], user=request.user, request=request
+            )
+    else:
+        form = PersonSearchForm(
+            initial={
+                "contact": _int_or_none(request.GET.get("contact")),
+                "merge_with": _int_or_none(request.GET.get("merge_with")),
+            }
+        )
+    purpose = {
+        "contact": _int_or_none(form["contact"].value()),
+        "merge_with": _int_or_none(form["merge_with"].value()),
+    }
+    return render(request, "contacts/person_search.html", {"form": form, "results": results, **purpose})
+
+
+@role_required(STAFF, LEADER)
+@sensitive_post_parameters("cpr")
+def person_create(request):
+    contact_id = _int_or_none(request.GET.get("contact"))
+    contact = (
+        get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id) if contact_id else None
+    )
+    form = NewPersonForm(request.POST or None)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        data = {name: value for name, value in form.cleaned_data.items() if name != "cpr"}
+        try:
+            person = services.create_person(
+                user=request.user, request=request, data=data, cpr=form.cleaned_data["cpr"], contact=contact
+            )
+        except services.DuplicateCPR as error:
+            duplicate = error.existing
+            _add_errors(form, error)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The citizen was created."))
+            return redirect("contacts:person_detail", person_id=person.pk)
+    return render(
+        request, "contacts/person_form.html", {"form": form, "contact": contact, "duplicate": duplicate}
+    )
+
+
+@role_required(STAFF, LEADER)
+def person_edit(request, person_id):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_person(person=person, user=request.user, request=request, data=form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The citizen was saved."))
+            return redirect("contacts:person_detail", person_id=person.pk)
+    return render(request, "contacts/person_form.html", {"form": form, "person": person})
+
+
+def _timeline(person):
+    entries = [(contact.started_at, "contact", contact) for contact in person.contacts.for_timeline()]
+    entries += [(stay.check_in, "stay", stay) for stay in person.stays.all()]
+    entries += [(callback.received_at, "callback", callback) for callback in person.callbacks.all()]
+    return sorted(entries, key=lambda entry: entry[0], reverse=True)
+
+
+def _render_person(request, person, revealed_cpr=""):
+    audit(AuditAction.VIEW, request=request, obj=person, person=person)
+    now = timezone.now()
+    context = {
+        "person": person,
+        "timeline": _timeline(person),
+        "revealed_cpr": revealed_cpr,
+        "under_18": person.is_under_18_on(timezone.localdate(now)),
+        "cpr_missing_reason": CPR_MISSING_REASON,
+        "beds": range(1, ServiceSettings.load().beds + 1),
+    }
+    return render(request, "contacts/person_detail.html", context)
+
+
+@role_required(STAFF, LEADER)
+def person_detail(request, person_id):
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
+    )
+    return _render_person(request, person)
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def person_reveal(request, person_id):
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
+    )
+    return _render_person(
+        request, person, services.reveal_cpr(person=person, user=request.user, request=request)
+    )
+
+
+@role_required(STAFF, LEADER)
+@sensitive_post_parameters("cpr")
+def person_identify(request, person_id):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    form = IdentifyForm(request.POST or None)
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identify_person(
+                person=person, cpr=form.cleaned_data["cpr"], user=request.user, request=request
+            )
+        except services.DuplicateCPR as error:
+            duplicate = error.existing
+            _add_errors(form, error)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The CPR number was saved."))
+            return redirect("contacts:person_detail", person_id=person.pk)
+    return render(
+        request, "contacts/person_identify.html", {"form": form, "person": person, "duplicate": duplicate}
+    )
+
+
+@role_required(STAFF, LEADER)
+def person_merge(request, keep_id, remove_id):
+    persons = Person.objects.visible_to(request.user).select_related("home_municipality")
+    keep = get_object_or_404(persons, pk=keep_id)
+    remove = get_object_or_404(persons, pk=remove_id)
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            keep = services.merge_persons(keep=keep, remove=remove, user=request.user, request=request)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The two persons were merged."))
+            return redirect("contacts:person_detail", person_id=keep.pk)
+    sides = [
+        (person, person.contacts.count(), person.stays.count(), person.callbacks.count())
+        for person in (keep, remove)
+    ]
+    return render(
+        request, "contacts/person_merge.html", {"form": form, "keep": keep, "remove": remove, "sides": sides}
+    )
+
+
+# Stays
+
+
+@role_required(STAFF, LEADER)
+def stay_book(request, person_id):
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
+    form = StayForm(
+        request.POST or None,
+        initial={
+            "bed": _int_or_none(request.GET.get("bed")),
+            "check_in": timezone.localtime().replace(second=0),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.book_stay(person=person, user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The bed was booked."))
+            return redirect("contacts:person_detail", person_id=person.pk)
+    context = {"form": form, "person": person, "cpr_missing_reason": CPR_MISSING_REASON}
+    return render(request, "contacts/stay_form.html", context)
+
+
+@role_required(STAFF, LEADER)
+def stay_check_out(request, stay_id):
+    stay = get_object_or_404(Stay.objects.visible_to(request.user).select_related("person"), pk=stay_id)
+    form = CheckOutForm(
+        request.POST or None,
+        stay=stay,
+        initial={
+            "check_out": stay.check_out or timezone.localtime().replace(second=0),
+            "meals": stay.meals,
+            "note": stay.note,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_out_stay(stay=stay, user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The stay was checked out."))
+            return redirect("contacts:person_detail", person_id=stay.person_id)
+    return render(request, "contacts/stay_check_out.html", {"form": form, "stay": stay})
+
+
+# Call-backs
+
+
+@role_required(STAFF, LEADER)
+def callback_add(request):
+    form = CallbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "received_at": form.cleaned_data["received_at"] or timezone.now()}
+        try:
+            services.register_callback(user=request.user, request=request, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The call-back was registered."))
+            return redirect("contacts:board")
+    return render(request, "contacts/callback_form.html", {"form": form})
+
+
+@role_required(STAFF, LEADER)
+def callback_complete(request, callback_id):
+    callback = get_object_or_404(
+        Callback.objects.visible_to(request.user).select_related("person"), pk=callback_id
+    )
+    form = CompleteCallbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            callback = services.complete_callback(
+                callback=callback, user=request.user, request=request, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The call-back is done and logged as a contact."))
+            return redirect("contacts:contact_detail", contact_id=callback.contact_id)
+    return render(request, "contacts/callback_complete.html", {"form": form, "callback": callback})

@@ -1,0 +1,281 @@
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from akuttilbud import cpr as cpr_module
+
+from .models import (
+    Acuteness,
+    CallbackKind,
+    Channel,
+    Contact,
+    CrisisConversation,
+    NotificationDecision,
+    Outcome,
+    Person,
+    Reason,
+    phone_validator,
+)
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+# A quick log left open longer than this is not a single call; the timer's start is then ignored.
+QUICK_LOG_MAX_OPEN = datetime.timedelta(hours=12)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time within years a record can have; others would overflow in time-zone maths."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not 1900 <= value.year < 2200:
+            raise ValidationError(_("Enter a date between 1900 and 2199."), code="out_of_range")
+        return value
+
+
+def datetime_field(label, *, required=False, help_text=""):
+    return DateTimeField(label=label, required=required, widget=DateTimeInput(), help_text=help_text)
+
+
+def _not_in_future(value):
+    if value and value > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError(_("The time cannot be in the future."))
+    return value
+
+
+class QuickLogForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    acuteness = forms.TypedChoiceField(
+        label=_("Acuteness"), choices=Acuteness.choices, coerce=int, widget=forms.RadioSelect
+    )
+    summary = forms.CharField(label=_("In one line"), max_length=300)
+    answered_at = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].widget.attrs["autofocus"] = True
+
+    def clean_answered_at(self):
+        # The hidden start time comes from the page; one that cannot be right is replaced by now.
+        try:
+            answered_at = DateTimeField(required=False).clean(self.cleaned_data.get("answered_at"))
+        except ValidationError:
+            return None
+        now = timezone.now()
+        if answered_at is None or answered_at > now or now - answered_at > QUICK_LOG_MAX_OPEN:
+            return None
+        return answered_at
+
+
+class ArrivalForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    nickname = forms.CharField(label=_("Nickname"), max_length=60, required=False)
+    stated_age = forms.IntegerField(
+        label=_("Stated age"), required=False, validators=[MinValueValidator(0), MaxValueValidator(120)]
+    )
+    arrived_at = datetime_field(_("Arrived"), help_text=_("Leave empty for now."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autofocus"] = True
+
+    def clean_arrived_at(self):
+        return _not_in_future(self.cleaned_data.get("arrived_at"))
+
+
+class ContactForm(forms.ModelForm):
+    started_at = datetime_field(_("Started"), required=True, help_text=_("Phone rang / citizen arrived."))
+    answered_at = datetime_field(_("Answered"))
+    ended_at = datetime_field(_("Ended"))
+    notified_at = datetime_field(_("Municipality notified at"))
+
+    class Meta:
+        model = Contact
+        fields = [
+            "channel",
+            "direction",
+            "caller_role",
+            "caller_partner",
+            "stated_age",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "acuteness",
+            "reasons",
+            "in_target_group",
+            "outcomes",
+            "summary",
+            "notification_decision",
+            "notified_at",
+        ]
+        widgets = {
+            "reasons": forms.CheckboxSelectMultiple,
+            "outcomes": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].queryset = Reason.objects.filter(active=True)
+        self.fields["outcomes"].queryset = Outcome.objects.filter(active=True)
+        self.fields["channel"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        cleaned = super().clean()
+        started = cleaned.get("started_at")
+        for name in ("answered_at", "ended_at"):
+            value = cleaned.get(name)
+            if started and value and value < started:
+                self.add_error(name, _("This time must be after the start."))
+        decision = cleaned.get("notification_decision")
+        if decision == NotificationDecision.NOTIFIED and not cleaned.get("notified_at"):
+            self.add_error("notified_at", _("Enter when the municipality was notified."))
+        return cleaned
+
+
+class ConversationForm(forms.ModelForm):
+    class Meta:
+        model = CrisisConversation
+        fields = ["situation", "actions", "agreed", "assessment"]
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields}
+
+
+class CPRField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("CPR number"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", _("DDMMYY-SSSS"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "inputmode": "numeric"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        return cpr_module.parse(value) if value else ""
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "nickname",
+            "birth_year",
+            "home_municipality",
+            "phone",
+            "psychiatry_contact",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autofocus"] = True
+
+
+class NewPersonForm(PersonForm):
+    cpr = CPRField(required=False)
+
+    class Meta(PersonForm.Meta):
+        fields = ["cpr", *PersonForm.Meta.fields]
+
+
+class IdentifyForm(forms.Form):
+    cpr = CPRField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cpr"].widget.attrs["autofocus"] = True
+
+
+class PersonSearchForm(forms.Form):
+    term = forms.CharField(
+        label=_("CPR number, nickname, name or phone"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+    contact = forms.IntegerField(required=False, widget=forms.HiddenInput(), min_value=1)
+    merge_with = forms.IntegerField(required=False, widget=forms.HiddenInput(), min_value=1)
+
+
+class StayForm(forms.Form):
+    bed = forms.IntegerField(label=_("Bed"), validators=[MinValueValidator(1), MaxValueValidator(50)])
+    check_in = datetime_field(_("Check-in"), required=True)
+    check_out = datetime_field(_("Check-out"), help_text=_("Leave empty while the citizen is staying."))
+    meals = forms.IntegerField(
+        label=_("Meals"), initial=0, validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        check_in, check_out = cleaned.get("check_in"), cleaned.get("check_out")
+        if check_in and check_out and check_out <= check_in:
+            self.add_error("check_out", _("Check-out must be after check-in."))
+        return cleaned
+
+
+class CheckOutForm(forms.Form):
+    check_out = datetime_field(_("Check-out"), required=True)
+    meals = forms.IntegerField(label=_("Meals"), validators=[MinValueValidator(0), MaxValueValidator(50)])
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, stay, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stay = stay
+
+    def clean_check_out(self):
+        check_out = self.cleaned_data["check_out"]
+        if check_out <= self.stay.check_in:
+            raise ValidationError(_("Check-out must be after check-in."))
+        return check_out
+
+
+class CallbackForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CallbackKind.choices)
+    received_at = datetime_field(_("Received"), help_text=_("Leave empty for now."))
+    phone = forms.CharField(label=_("Number"), max_length=20, validators=[phone_validator])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.attrs["autofocus"] = True
+
+    def clean_received_at(self):
+        return _not_in_future(self.cleaned_data.get("received_at"))
+
+
+class CompleteCallbackForm(forms.Form):
+    summary = forms.CharField(label=_("In one line"), max_length=300, required=False)
+    acuteness = forms.TypedChoiceField(
+        label=_("Acuteness"),
+        choices=[("", "---------"), *Acuteness.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["summary"].widget.attrs["autofocus"] = True
+
+
+class ShiftNoteForm(forms.Form):
+    text = forms.CharField(label=_("Handover note"), max_length=500)
+
+
+class MergeForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, these are the same citizen"))
