@@ -34,9 +34,35 @@ TIME_OF_DAY_CLOCK = {
 }
 
 
+def _start_of_local_day(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def masked_person_label(person):
+    """Initials and the record number: enough for staff to find the person, nothing more."""
+    words = (person.name or person.nickname or "").split()
+    initials = "".join(f"{word[0].upper()}." for word in words[:3])
+    return f"{initials} #{person.pk}" if initials else f"#{person.pk}"
+
+
 class CrisisPlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Plans the user may open: staff and leaders all, everyone else none."""
+        from akuttilbud.models import Role
+
+        if user.has_role(Role.STAFF, Role.LEADER):
+            return self
+        return self.none()
+
     def open(self):
         return self.filter(closed_at__isnull=True)
+
+    def for_person_section(self):
+        """Plans with what the person page shows: revisions, follow-up and its attempts."""
+        return self.select_related("follow_up", "created_by", "contact").prefetch_related(
+            models.Prefetch("revisions", queryset=CrisisPlanRevision.objects.select_related("saved_by")),
+            "follow_up__attempt_log",
+        )
 
     def in_period(self, start, end):
         return self.filter(created_at__gte=start, created_at__lt=end)
@@ -124,8 +150,33 @@ class FollowUpStatus(models.TextChoices):
 
 
 class FollowUpQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from akuttilbud.models import Role
+
+        if user.has_role(Role.STAFF, Role.LEADER):
+            return self
+        return self.none()
+
     def open(self):
         return self.filter(status=FollowUpStatus.OPEN)
+
+    def done(self):
+        return self.exclude(status=FollowUpStatus.OPEN)
+
+    def due_by_end_of(self, day):
+        """Open follow-ups due on ``day`` (local) or earlier."""
+        return self.open().filter(due_at__lt=_start_of_local_day(day + datetime.timedelta(days=1)))
+
+    def due_between(self, first_day, last_day):
+        """Follow-ups due from ``first_day`` to ``last_day`` (local dates, both included)."""
+        follow_ups = self
+        if first_day is not None:
+            follow_ups = follow_ups.filter(due_at__gte=_start_of_local_day(first_day))
+        if last_day is not None:
+            follow_ups = follow_ups.filter(
+                due_at__lt=_start_of_local_day(last_day + datetime.timedelta(days=1))
+            )
+        return follow_ups
 
     def due(self, now):
         """Open follow-ups due by ``now`` that have not been reminded for this attempt."""
@@ -133,14 +184,13 @@ class FollowUpQuerySet(models.QuerySet):
 
     def overdue(self, now):
         """Open follow-ups whose due day (local) has passed."""
-        start_of_today = timezone.make_aware(
-            datetime.datetime.combine(timezone.localdate(now), datetime.time.min)
-        )
-        return self.open().filter(due_at__lt=start_of_today)
+        return self.open().filter(due_at__lt=_start_of_local_day(timezone.localdate(now)))
 
     def due_on(self, day):
-        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-        return self.open().filter(due_at__gte=start, due_at__lt=start + datetime.timedelta(days=1))
+        return self.open().filter(
+            due_at__gte=_start_of_local_day(day),
+            due_at__lt=_start_of_local_day(day + datetime.timedelta(days=1)),
+        )
 
     def for_list(self):
         return self.select_related("plan__person", "completed_by")
@@ -184,6 +234,15 @@ class FollowUp(models.Model):
         return _("Follow-up due %(date)s") % {"date": f"{timezone.localtime(self.due_at):%d.%m.%Y %H:%M}"}
 
     @property
+    def masked_label(self):
+        return masked_person_label(self.plan.person)
+
+    def is_overdue(self, now):
+        return self.status == FollowUpStatus.OPEN and self.due_at < _start_of_local_day(
+            timezone.localdate(now)
+        )
+
+    @property
     def done_on_time(self):
         """Done on or before the local date it was first due."""
         return self.completed_at is not None and (
@@ -205,11 +264,19 @@ class FollowUpAttempt(models.Model):
         return f"{self.get_outcome_display()} {timezone.localtime(self.at):%d.%m.%Y %H:%M}"
 
 
+class ReminderQuerySet(models.QuerySet):
+    def pending(self):
+        """Reminders whose follow-up is still open: what the shift board shows."""
+        return self.filter(follow_up__status=FollowUpStatus.OPEN).select_related("follow_up__plan__person")
+
+
 class Reminder(models.Model):
     """An in-app reminder shown on the shift board until its follow-up is done."""
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="reminders")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -226,6 +293,9 @@ class Occasion(models.TextChoices):
 class WellbeingScoreQuerySet(models.QuerySet):
     def in_period(self, start, end):
         return self.filter(recorded_at__gte=start, recorded_at__lt=end)
+
+    def for_list(self):
+        return self.select_related("recorded_by", "contact", "follow_up")
 
 
 class WellbeingScore(models.Model):

@@ -77,3 +77,47 @@ def metric_score(raw):
         return Decimal(METRIC[raw])
     except KeyError:
         raise ValueError(f"raw SWEMWBS score out of range: {raw}") from None
+
+
+ITEM_FIELDS = [f"item_{number}" for number in range(1, len(ITEMS) + 1)]
+
+
+def clean_answers(answers):
+    """The seven answers as whole numbers 1–5, from a mapping ``item_1``..``item_7`` or a sequence.
+
+    Raises ``ValidationError`` naming each missing or invalid item, so a form or an API caller
+    can show the message beside the right question.
+    """
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(answers, dict):
+        answers = dict(zip(ITEM_FIELDS, list(answers or []), strict=False))
+    errors = {}
+    cleaned = []
+    for number, field in enumerate(ITEM_FIELDS, start=1):
+        value = answers.get(field)
+        if value is None or value == "":
+            errors[field] = _("Answer statement %(number)s: all seven answers are needed for a score.") % {
+                "number": number
+            }
+            continue
+        answer = _whole_number(value)
+        if answer is None or not ITEM_RANGE[0] <= answer <= ITEM_RANGE[1]:
+            errors[field] = _("Statement %(number)s must be answered with a number from 1 to 5.") % {
+                "number": number
+            }
+            continue
+        cleaned.append(answer)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _whole_number(value):
+    """``value`` as an int when it is one (3 or "3"), else ``None`` (3.5, "tre", True)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() else None

@@ -1,0 +1,73 @@
+"""The e-mails of the crisis plans app. Each names citizens only by initials and record number."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from akuttilbud.models import Role, User
+from partners.models import Agreement
+
+from .models import FollowUp
+
+logger = logging.getLogger(__name__)
+
+AGREEMENT_WARNING_DAYS = 30
+
+
+def _addresses(role):
+    return list(
+        User.objects.filter(is_active=True, role=role)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
+
+
+def _send(template, context, recipients):
+    subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.send()
+
+
+def send_reminder_digest(*, follow_up_ids, now):
+    """One digest of the follow-ups just reminded to staff; leaders also get what is overdue
+    and the partner agreements that expire within 30 days."""
+    template = "crisisplans/email/reminder_digest"
+    due = list(
+        FollowUp.objects.filter(pk__in=follow_up_ids).select_related("plan__person").order_by("due_at")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        staff = _addresses(Role.STAFF)
+        if staff:
+            _send(template, {"due": due, "now": now, "for_leader": False}, staff)
+        leaders = _addresses(Role.LEADER)
+        if leaders:
+            overdue = list(FollowUp.objects.overdue(now).select_related("plan__person").order_by("due_at"))
+            agreements = list(
+                Agreement.objects.expiring_within(timezone.localdate(now), days=AGREEMENT_WARNING_DAYS)
+                .select_related("partner")
+                .order_by("valid_to")
+            )
+            context = {
+                "due": due,
+                "now": now,
+                "for_leader": True,
+                "overdue": overdue,
+                "agreements": agreements,
+            }
+            _send(template, context, leaders)
+    logger.info(
+        "reminder digest sent for %s follow-ups to %s staff and %s leaders",
+        len(due),
+        len(staff),
+        len(leaders),
+    )

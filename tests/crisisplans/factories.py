@@ -1,0 +1,53 @@
+"""Factories for the crisis plans app; build plans through the real service where it matters."""
+
+import factory
+from django.utils import timezone
+
+from crisisplans.models import CrisisPlan, FollowUp, FollowUpStatus
+from tests.factories import ContactFactory, PersonFactory, UserFactory
+
+SECTIONS = {
+    "warning_signs": ["Jeg sover dårligt", "Jeg trækker mig fra andre"],
+    "own_coping": ["Gå en tur ved søerne"],
+    "distractions": ["Biblioteket"],
+    "people_to_ask": [{"name": "Søster Anne", "phone": "20304050"}],
+    "professionals": [{"name": "Egen læge", "phone": "33445566"}],
+    "safe_surroundings": ["Giv pillerne til Anne"],
+    "reasons_to_live": ["Min hund"],
+    "wishes_for_staff": ["Tal roligt til mig"],
+}
+
+
+class IdentifiedPersonFactory(PersonFactory):
+    name = "Jonas Holm"
+    cpr = factory.Sequence(lambda n: f"010190{n % 4000:04d}")
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    """A bare plan row (no revision, no follow-up): for bulk data. Use ``services.create_plan``
+    when the behaviour of creating a plan matters."""
+
+    class Meta:
+        model = CrisisPlan
+
+    person = factory.SubFactory(PersonFactory, name="Jonas Holm")
+    contact = None
+    created_by = factory.SubFactory(UserFactory)
+    created_at = factory.LazyFunction(timezone.now)
+    sections = factory.LazyFunction(lambda: dict(SECTIONS))
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    plan = factory.SubFactory(PlanFactory)
+    due_at = factory.LazyFunction(timezone.now)
+    first_due_at = factory.LazyAttribute(lambda follow_up: follow_up.due_at)
+    status = FollowUpStatus.OPEN
+
+
+def walk_in_contact(person, **kwargs):
+    from contacts.models import Channel
+
+    return ContactFactory(person=person, channel=Channel.WALK_IN, **kwargs)
