@@ -259,6 +259,8 @@ def create_person(*, user, data, cpr=None, contact=None, request=None):
     audit(
         AuditAction.CREATE, request=request, user=user, obj=person, person=person, detail={"cpr": bool(cpr)}
     )
+    if contact is not None:
+        link_person(contact=contact, person=person, user=user, request=request)
     return person
 
 

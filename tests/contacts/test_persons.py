@@ -1,0 +1,183 @@
+import pytest
+from django.urls import reverse
+
+from akuttilbud import cpr
+from akuttilbud.models import AuditAction, AuditEvent
+from contacts import services
+from contacts.models import Contact, Person
+from crisisplans.models import CrisisPlan
+from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory
+
+pytestmark = pytest.mark.django_db
+
+CPR = "0101901234"
+CPR_FORMATTED = "010190-1234"
+
+
+def test_cpr_search_goes_through_the_blind_index_without_decrypting(staff_user, monkeypatch):
+    person = PersonFactory(name="Jens", cpr=CPR)
+    PersonFactory(name="Anden", cpr="0202851234")
+
+    def refuse(token):
+        raise AssertionError("a CPR search must never decrypt")
+
+    monkeypatch.setattr(cpr, "decrypt", refuse)
+    assert services.search_persons(term="010190-1234", user=staff_user) == [person]
+    event = AuditEvent.objects.filter(action=AuditAction.SEARCH).latest("id")
+    assert event.detail["criterion"] == "cpr"
+    assert CPR not in str(event.detail)
+
+
+def test_search_by_nickname_name_or_phone_masks_the_criterion(staff_user):
+    nickname = PersonFactory(nickname="Jensemand")
+    named = PersonFactory(name="Jenny Hansen")
+    phone = PersonFactory(phone="20304050")
+    assert set(services.search_persons(term="jen", user=staff_user)) == {nickname, named}
+    assert services.search_persons(term="2030 40", user=staff_user) == [phone]
+    criteria = [event.detail["criterion"] for event in AuditEvent.objects.filter(action=AuditAction.SEARCH)]
+    assert "name:…" in criteria
+    assert all("Jen" not in criterion for criterion in criteria)
+
+
+def test_search_for_a_valid_cpr_does_not_match_names_or_phones(staff_user):
+    PersonFactory(phone="0101901234")
+    assert services.search_persons(term=CPR, user=staff_user) == []
+
+
+def test_identifying_with_a_cpr_held_by_another_person_offers_a_merge(staff_user):
+    existing = PersonFactory(name="Kendt", cpr=CPR)
+    anonymous = PersonFactory(nickname="Natteravn")
+    with pytest.raises(services.DuplicateCPR) as raised:
+        services.identify_person(person=anonymous, cpr=CPR, user=staff_user)
+    assert raised.value.existing == existing
+    anonymous.refresh_from_db()
+    assert not anonymous.has_cpr
+
+
+def test_identify_view_shows_the_merge_offer(staff_client):
+    existing = PersonFactory(name="Kendt", cpr=CPR)
+    anonymous = PersonFactory(nickname="Natteravn")
+    response = staff_client.post(reverse("contacts:person_identify", args=[anonymous.pk]), {"cpr": CPR})
+    assert response.status_code == 200
+    assert reverse("contacts:person_merge", args=[existing.pk, anonymous.pk]) in response.content.decode()
+
+
+def test_merge_moves_every_record_and_fills_blanks(staff_user):
+    keep = PersonFactory(nickname="Natteravn")
+    remove = PersonFactory(name="Jens Jensen", cpr=CPR, phone="20304050")
+    for person in (keep, remove):
+        ContactFactory(person=person)
+        CallbackFactory(person=person)
+    StayFactory(person=remove, bed=1)
+    plan = CrisisPlan.objects.create(person=remove, created_by=staff_user)
+    removed_id = remove.pk
+
+    merged = services.merge_persons(keep=keep, remove=remove, user=staff_user)
+
+    assert not Person.objects.filter(pk=removed_id).exists()
+    assert merged.contacts.count() == 2
+    assert merged.callbacks.count() == 2
+    assert merged.stays.count() == 1
+    plan.refresh_from_db()
+    assert plan.person_id == keep.pk
+    assert merged.name == "Jens Jensen"
+    assert merged.nickname == "Natteravn"
+    assert merged.phone == "20304050"
+    assert merged.cpr_index == cpr.blind_index(CPR)
+    assert merged.decrypted_cpr() == CPR
+    assert AuditEvent.objects.filter(action=AuditAction.MERGE, person_id=keep.pk).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.MERGE, person_id=removed_id).exists()
+
+
+def test_two_persons_with_different_cpr_are_not_merged(staff_user):
+    keep = PersonFactory(cpr=CPR)
+    remove = PersonFactory(cpr="0202851234")
+    with pytest.raises(services.ValidationError):
+        services.merge_persons(keep=keep, remove=remove, user=staff_user)
+    assert Person.objects.count() == 2
+
+
+def test_merge_view_merges_after_confirmation(staff_client):
+    keep = PersonFactory(nickname="A")
+    remove = PersonFactory(nickname="B")
+    ContactFactory(person=remove)
+    url = reverse("contacts:person_merge", args=[keep.pk, remove.pk])
+    assert staff_client.post(url, {}).status_code == 200
+    response = staff_client.post(url, {"confirm": "on"})
+    assert response.status_code == 302
+    assert Contact.objects.get().person == keep
+
+
+def test_person_page_never_shows_the_raw_cpr_before_reveal(staff_client):
+    person = PersonFactory(name="Jens", cpr=CPR)
+    ContactFactory(person=person)
+    page = staff_client.get(reverse("contacts:person_detail", args=[person.pk])).content.decode()
+    assert CPR not in page and CPR_FORMATTED not in page
+    assert "010190-xxxx" in page
+    assert AuditEvent.objects.filter(action=AuditAction.VIEW, person_id=person.pk).exists()
+
+    revealed = staff_client.post(reverse("contacts:person_reveal", args=[person.pk])).content.decode()
+    assert CPR_FORMATTED in revealed
+    assert AuditEvent.objects.filter(action=AuditAction.CPR_REVEAL, person_id=person.pk).exists()
+
+
+def test_cpr_never_travels_in_a_url(staff_client):
+    response = staff_client.post(
+        reverse("contacts:person_create"), {"cpr": CPR_FORMATTED, "psychiatry_contact": "unknown"}
+    )
+    assert response.status_code == 302
+    assert CPR not in response["Location"] and "010190" not in response["Location"]
+    person = Person.objects.get()
+    assert person.cpr_index == cpr.blind_index(CPR)
+    search_page = staff_client.get(reverse("contacts:person_search")).content.decode()
+    assert 'method="post"' in search_page
+    results = staff_client.post(reverse("contacts:person_search"), {"term": CPR}).content.decode()
+    assert CPR not in results.replace(f'value="{CPR}"', "")
+    for url in (reverse("contacts:person_detail", args=[person.pk]), reverse("contacts:board")):
+        page = staff_client.get(url).content.decode()
+        assert CPR not in page and CPR_FORMATTED not in page
+
+
+def test_create_person_with_a_taken_cpr_points_to_the_existing_person(staff_client):
+    existing = PersonFactory(name="Kendt", cpr=CPR)
+    response = staff_client.post(
+        reverse("contacts:person_create"), {"cpr": CPR, "name": "Ny", "psychiatry_contact": "unknown"}
+    )
+    assert response.status_code == 200
+    assert reverse("contacts:person_detail", args=[existing.pk]) in response.content.decode()
+    assert Person.objects.count() == 1
+
+
+def test_new_person_from_an_anonymous_contact_is_tied_to_it(staff_client):
+    contact = ContactFactory()
+    response = staff_client.post(
+        reverse("contacts:person_create") + f"?contact={contact.pk}",
+        {"nickname": "Natteravn", "home_municipality": "0101", "psychiatry_contact": "yes"},
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.person.nickname == "Natteravn"
+    assert contact.person.home_municipality_id == "0101"
+
+
+def test_contact_is_tied_to_a_found_person(staff_client):
+    contact = ContactFactory()
+    person = PersonFactory(nickname="Bo")
+    response = staff_client.post(
+        reverse("contacts:contact_link_person", args=[contact.pk]), {"person": person.pk}
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.person == person
+
+
+def test_person_update_is_audited_with_field_names_only(staff_client):
+    person = PersonFactory(name="Jens", notes="")
+    response = staff_client.post(
+        reverse("contacts:person_edit", args=[person.pk]),
+        {"name": "Jens J", "notes": "Hemmelig tekst", "psychiatry_contact": "no"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.UPDATE, person_id=person.pk).latest("id")
+    assert set(event.detail["fields"]) == {"name", "notes", "psychiatry_contact"}
+    assert "Hemmelig" not in str(event.detail)
