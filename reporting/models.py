@@ -20,6 +20,9 @@ class CostEntryQuerySet(models.QuerySet):
         """Running costs: everything except establishment, as the national evaluation counted."""
         return self.exclude(category=CostCategory.ESTABLISHMENT)
 
+    def for_year(self, year):
+        return self.filter(month__year=year)
+
     def in_months(self, first_month, last_month):
         return self.filter(month__gte=first_month, month__lte=last_month)
 

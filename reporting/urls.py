@@ -6,5 +6,11 @@ app_name = "reporting"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/figure.csv", views.figure_csv, name="figure_csv"),
     path("exports/", views.exports, name="exports"),
+    path("exports/linkage-key/", views.linkage_key, name="linkage_key"),
+    path("costs/", views.cost_list, name="costs"),
+    path("costs/new/", views.cost_create, name="cost_create"),
+    path("costs/<int:pk>/", views.cost_edit, name="cost_edit"),
+    path("costs/<int:pk>/delete/", views.cost_delete, name="cost_delete"),
 ]

@@ -1,13 +1,181 @@
-from django.shortcuts import render
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from akuttilbud.roles import EVALUATOR, LEADER, role_required
+
+from . import dashboard as dashboard_figures
+from . import exports as export_files
+from . import services
+from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
+from .models import CostCategory, CostEntry
+from .periods import DEFAULT_PRESET, preset_period
+
+
+def _period_from(request):
+    """The period the query string asks for; a bad one gives form errors and the default preset."""
+    form = DashboardPeriodForm(request.GET or None)
+    today = timezone.localdate()
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["preset"] == "custom":
+            return form, form.period
+        return form, preset_period(form.cleaned_data["preset"] or DEFAULT_PRESET, today)
+    return form, preset_period(DEFAULT_PRESET, today)
+
+
+def _csv_response(chunks, filename, *, streaming=True):
+    response_class = StreamingHttpResponse if streaming else HttpResponse
+    response = response_class(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @role_required(LEADER)
 def dashboard(request):
-    return render(request, "reporting/dashboard.html")
+    form, period = _period_from(request)
+    figures = dashboard_figures.build(period)
+    data = {
+        "figures": [
+            figure.chart_data() for figure in figures.values() if figure.chart and figure.chart != "heatmap"
+        ]
+    }
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "previous": period.previous(),
+            "sections": [
+                (heading, [figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
+            ],
+            "data": data,
+            "period_query": urlencode(
+                {"preset": "custom", "start": period.start.isoformat(), "end": period.last_day.isoformat()}
+            ),
+        },
+    )
 
 
+@role_required(LEADER)
+def figure_csv(request):
+    _form, period = _period_from(request)
+    figures = dashboard_figures.build(period)
+    key = request.GET.get("figure", "")
+    if key not in figures:
+        raise Http404
+    figure = figures[key]
+    rows = export_files.write_csv(
+        [_("Figure"), *[str(column) for column in figure.columns]],
+        figure.rows,
+        export_files.DIALECTS["standard"],
+    )
+    return _csv_response(
+        list(rows), f"akuttilbud-{key}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv", streaming=False
+    )
+
+
+@never_cache
 @role_required(EVALUATOR, LEADER)
 def exports(request):
-    return render(request, "reporting/exports.html")
+    form = ExportForm(request.POST or None, initial=_default_range())
+    linkage_form = LinkageKeyForm(initial=_default_range()) if request.user.has_role(LEADER) else None
+    if request.method == "POST" and form.is_valid():
+        kind, dialect, period = form.cleaned_data["kind"], form.cleaned_data["dialect"], form.period
+        services.record_export(kind=kind, period=period, dialect=dialect, request=request)
+        return _csv_response(
+            export_files.stream(kind, period, dialect), export_files.filename(kind, period, dialect)
+        )
+    return render(
+        request,
+        "reporting/exports.html",
+        {"form": form, "linkage_form": linkage_form, "columns": export_files.COLUMNS},
+    )
+
+
+@never_cache
+@role_required(LEADER)
+def linkage_key(request):
+    form = LinkageKeyForm(request.POST or None, initial=_default_range())
+    if request.method == "POST" and form.is_valid():
+        period, dialect = form.period, form.cleaned_data["dialect"]
+        services.record_linkage_key(period=period, reason=form.cleaned_data["reason"], request=request)
+        return _csv_response(
+            export_files.linkage_stream(period, dialect),
+            export_files.filename("linkage-key", period, dialect),
+        )
+    return render(request, "reporting/linkage_key.html", {"form": form})
+
+
+def _default_range():
+    period = preset_period("last_month", timezone.localdate())
+    return {"start": period.start, "end": period.last_day}
+
+
+@role_required(LEADER)
+def cost_list(request):
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else timezone.localdate().year
+    months = {}
+    for entry in CostEntry.objects.for_year(year).order_by("month", "category", "id"):
+        month = months.setdefault(
+            entry.month,
+            {
+                "month": entry.month,
+                "running": [],
+                "establishment": [],
+                "running_total": 0,
+                "establishment_total": 0,
+            },
+        )
+        part = "establishment" if entry.category == CostCategory.ESTABLISHMENT else "running"
+        month[part].append(entry)
+        month[f"{part}_total"] += entry.amount
+    return render(
+        request,
+        "reporting/cost_list.html",
+        {"year": year, "months": list(months.values()), "years": [year - 1, year, year + 1]},
+    )
+
+
+@role_required(LEADER)
+def cost_create(request):
+    form = CostEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = services.create_cost_entry(**form.cleaned_data, created_by=request.user)
+        messages.success(request, _("The cost was saved."))
+        return redirect(f"{_cost_list_url()}?year={entry.month.year}")
+    return render(request, "reporting/cost_form.html", {"form": form})
+
+
+@role_required(LEADER)
+def cost_edit(request, pk):
+    entry = get_object_or_404(CostEntry, pk=pk)
+    form = CostEntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        services.update_cost_entry(entry=entry, **form.cleaned_data)
+        messages.success(request, _("The cost was saved."))
+        return redirect(f"{_cost_list_url()}?year={entry.month.year}")
+    return render(request, "reporting/cost_form.html", {"form": form, "entry": entry})
+
+
+@role_required(LEADER)
+def cost_delete(request, pk):
+    entry = get_object_or_404(CostEntry, pk=pk)
+    if request.method == "POST":
+        year = entry.month.year
+        services.delete_cost_entry(entry=entry)
+        messages.success(request, _("The cost was deleted."))
+        return redirect(f"{_cost_list_url()}?year={year}")
+    return render(request, "reporting/cost_confirm_delete.html", {"entry": entry})
+
+
+def _cost_list_url():
+    return reverse("reporting:costs")

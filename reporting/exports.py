@@ -1,0 +1,547 @@
+"""Pseudonymised evaluation exports: one column spec per kind, streamed as CSV.
+
+Each kind's column list is the single source of the header, of the row builder (rows are
+dicts keyed by column name, written in the spec's order) and of the data dictionary test
+(``docs/data-dictionary.md``). Rows never carry a CPR number, name, phone, nickname or free
+text; a citizen appears only as a pseudonym (see ``people.pseudonym``).
+
+Rows come from ``values_list(...).iterator(chunk_size=...)`` with every needed column joined
+in SQL, so memory stays constant and no row costs a query of its own; the contacts export
+fetches the reasons of each chunk of rows with one extra query.
+"""
+
+import csv
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+
+from django.db.models import OuterRef, Subquery, Sum
+from django.utils import timezone
+
+from akuttilbud import cpr as cpr_module
+from contacts.models import CHANNELS_NEEDING_CPR, Contact
+
+from . import queries
+from .figures import nights_in_period
+from .models import CostCategory
+from .people import AGE_BANDS, age, age_band, pseudonym
+
+SCHEMA_VERSION = 1
+CHUNK_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    meaning: str
+    allowed: str = ""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    label: str
+    delimiter: str
+    decimal_separator: str
+    byte_order_mark: bool
+
+
+DIALECTS = {
+    "standard": Dialect("Standard CSV (UTF-8, comma, decimal point)", ",", ".", False),
+    "excel-da": Dialect("Danish Excel (UTF-8 with BOM, semicolon, decimal comma)", ";", ",", True),
+}
+
+SCHEMA = Column("schema_version", "integer", "Version of this file's column layout.", str(SCHEMA_VERSION))
+PSEUDONYM = Column(
+    "pseudonym",
+    "text",
+    "The citizen's pseudonym, the same in every export; empty for an anonymous contact.",
+    "16 hex characters or empty",
+)
+AGE_BAND = Column("age_band", "text", "Age at the record's date.", ", ".join(AGE_BANDS))
+MUNICIPALITY = Column(
+    "municipality_code", "text", "The citizen's home municipality code.", "4-digit official code or empty"
+)
+LACKS_CPR = Column(
+    "lacks_cpr", "flag", "The record needs an identified person but has no CPR number.", "1, 0"
+)
+UNDER_18 = Column("under_18", "flag", "The citizen was under 18 at the record's date.", "1, 0")
+
+COLUMNS = {
+    "contacts": [
+        SCHEMA,
+        Column("contact_id", "integer", "The contact's number in the service's system."),
+        PSEUDONYM,
+        Column("date", "date", "Local date the contact started (Europe/Copenhagen).", "YYYY-MM-DD"),
+        Column("time", "text", "Local time the contact started.", "HH:MM"),
+        Column("channel", "text", "How the contact came.", "phone, walk_in, outreach, sms, email, chat"),
+        Column("direction", "text", "Who made the contact.", "in, out"),
+        Column("caller_role", "text", "Who was on the other end.", "citizen, relative, partner, other"),
+        Column(
+            "acuteness",
+            "integer",
+            "1 suicidal or close to admission, 2 needs calming, 3 needs care and support; empty if not assessed.",
+            "1, 2, 3 or empty",
+        ),
+        Column(
+            "reasons",
+            "text",
+            "Reasons for the contact, from the service's list, joined by |.",
+            "reason names",
+        ),
+        Column("in_target_group", "flag", "The citizen is in the service's target group.", "1, 0"),
+        Column("anonymous", "flag", "No person was recorded for the contact.", "1, 0"),
+        LACKS_CPR,
+        UNDER_18,
+        AGE_BAND,
+        MUNICIPALITY,
+        Column(
+            "first_contact",
+            "flag",
+            "This is the person's first contact ever with the service.",
+            "1, 0 (0 when anonymous)",
+        ),
+        Column(
+            "psychiatry_contact",
+            "text",
+            "Previous contact with psychiatry, as the citizen told it.",
+            "unknown, yes, no or empty when anonymous",
+        ),
+        Column(
+            "wait_minutes",
+            "decimal",
+            "From ringing or arrival until a staff member took it; empty if not answered.",
+        ),
+        Column("duration_minutes", "decimal", "From answered (or started) until ended; empty if not ended."),
+        Column(
+            "notification_decision",
+            "text",
+            "Duty to notify for under-18s.",
+            "notified, not_needed or empty (not decided)",
+        ),
+    ],
+    "wellbeing": [
+        SCHEMA,
+        Column("score_id", "integer", "The score's number in the service's system."),
+        PSEUDONYM,
+        Column("occasion", "text", "When the scale was answered.", "contact, follow_up"),
+        Column("date", "date", "Local date it was recorded.", "YYYY-MM-DD"),
+        *[Column(f"item_{number}", "integer", f"SWEMWBS item {number}.", "1-5") for number in range(1, 8)],
+        Column("raw_score", "integer", "Sum of the seven items.", "7-35"),
+        Column("metric_score", "decimal", "Metric (Rasch) score converted from the raw score.", "7.00-35.00"),
+        Column("contact_id", "integer", "The contact it was recorded at; empty if none."),
+        Column("follow_up_id", "integer", "The follow-up it was recorded at; empty if none."),
+        AGE_BAND,
+        MUNICIPALITY,
+        LACKS_CPR,
+    ],
+    "stays": [
+        SCHEMA,
+        Column("stay_id", "integer", "The stay's number in the service's system."),
+        PSEUDONYM,
+        Column("bed", "integer", "The bed used."),
+        Column("check_in_date", "date", "Local date of check-in.", "YYYY-MM-DD"),
+        Column(
+            "check_out_date",
+            "date",
+            "Local date of check-out; empty while the stay is open.",
+            "YYYY-MM-DD or empty",
+        ),
+        Column("nights", "integer", "Nights of the whole stay (an open stay: up to the export date)."),
+        Column("nights_in_period", "integer", "Nights of the stay inside the exported period."),
+        Column("meals", "integer", "Meals offered during the stay."),
+        AGE_BAND,
+        MUNICIPALITY,
+        LACKS_CPR,
+        UNDER_18,
+    ],
+    "followups": [
+        SCHEMA,
+        Column("follow_up_id", "integer", "The follow-up's number in the service's system."),
+        Column("plan_id", "integer", "The crisis plan followed up."),
+        PSEUDONYM,
+        Column("plan_date", "date", "Local date the crisis plan was made.", "YYYY-MM-DD"),
+        Column("first_due_date", "date", "Local date the follow-up was first due.", "YYYY-MM-DD"),
+        Column("completed_date", "date", "Local date it was done; empty if not done.", "YYYY-MM-DD or empty"),
+        Column(
+            "status",
+            "text",
+            "Outcome so far.",
+            "open, reached, not_reached, declined, not_wanted, cancelled",
+        ),
+        Column("attempts", "integer", "Attempts made to reach the citizen."),
+        Column("done_on_time", "flag", "Done on or before the local date it was first due.", "1, 0"),
+        Column("wants_follow_up", "flag", "The citizen wanted a follow-up when the plan was made.", "1, 0"),
+        Column(
+            "follow_up_channel",
+            "text",
+            "How the citizen wanted to be followed up.",
+            "phone, sms, visit, email",
+        ),
+        AGE_BAND,
+        MUNICIPALITY,
+        LACKS_CPR,
+    ],
+    "costs": [
+        SCHEMA,
+        Column("month", "text", "The month the cost belongs to.", "YYYY-MM"),
+        Column(
+            "category",
+            "text",
+            "Cost category.",
+            "salaries, rent, training, communication, meals, establishment, other",
+        ),
+        Column("amount", "decimal", "Sum of the month's entries in the category, DKK."),
+        Column("running", "flag", "A running cost (every category except establishment).", "1, 0"),
+    ],
+}
+KINDS = list(COLUMNS)
+
+
+def _local(moment):
+    return timezone.localtime(moment) if moment is not None else None
+
+
+def _local_date(moment):
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def _minutes(delta):
+    if delta is None:
+        return None
+    return (Decimal(delta.total_seconds()) / 60).quantize(Decimal("0.1"))
+
+
+def _person_columns(day, person_id, cpr_index, birth_date, birth_year, municipality, stated_age=None):
+    years = age(day, birth_date=birth_date, birth_year=birth_year, stated_age=stated_age)
+    return {
+        "pseudonym": pseudonym(person_id, cpr_index),
+        "age_band": age_band(years),
+        "municipality_code": municipality,
+        "under_18": years is not None and years < 18,
+    }
+
+
+PERSON_FIELDS = ("person__birth_date", "person__birth_year", "person__home_municipality_id")
+
+
+def _contact_rows(period):
+    first_contact = (
+        Contact.objects.filter(person=OuterRef("person")).order_by("started_at", "id").values("id")[:1]
+    )
+    contacts = (
+        queries.contacts(period)
+        .annotate(first_contact_id=Subquery(first_contact))
+        .order_by("started_at", "id")
+        .values_list(
+            "id",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "channel",
+            "direction",
+            "caller_role",
+            "acuteness",
+            "in_target_group",
+            "stated_age",
+            "notification_decision",
+            "person_id",
+            "person__cpr_index",
+            *PERSON_FIELDS,
+            "person__psychiatry_contact",
+            "first_contact_id",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    while chunk := list(islice(contacts, CHUNK_SIZE)):
+        reasons = {}
+        for contact_id, reason in (
+            Contact.reasons.through.objects.filter(contact_id__in=[row[0] for row in chunk])
+            .order_by("reason__position", "reason__name")
+            .values_list("contact_id", "reason__name")
+        ):
+            reasons.setdefault(contact_id, []).append(reason)
+        for (
+            contact_id,
+            started_at,
+            answered_at,
+            ended_at,
+            channel,
+            direction,
+            caller_role,
+            acuteness,
+            in_target_group,
+            stated_age,
+            notification_decision,
+            person_id,
+            cpr_index,
+            birth_date,
+            birth_year,
+            municipality,
+            psychiatry_contact,
+            first_contact_id,
+        ) in chunk:
+            local_start = _local(started_at)
+            row = _person_columns(
+                local_start.date(), person_id, cpr_index, birth_date, birth_year, municipality, stated_age
+            )
+            row.update(
+                contact_id=contact_id,
+                date=local_start.date(),
+                time=local_start.strftime("%H:%M"),
+                channel=channel,
+                direction=direction,
+                caller_role=caller_role,
+                acuteness=acuteness,
+                reasons="|".join(reasons.get(contact_id, [])),
+                in_target_group=in_target_group,
+                anonymous=person_id is None,
+                lacks_cpr=channel in CHANNELS_NEEDING_CPR and cpr_index is None,
+                first_contact=person_id is not None and first_contact_id == contact_id,
+                psychiatry_contact=psychiatry_contact,
+                wait_minutes=_minutes(answered_at - started_at) if answered_at else None,
+                duration_minutes=_minutes(ended_at - (answered_at or started_at)) if ended_at else None,
+                notification_decision=notification_decision,
+            )
+            yield row
+
+
+def _wellbeing_rows(period):
+    items = [f"item_{number}" for number in range(1, 8)]
+    scores = (
+        queries.wellbeing_scores(period)
+        .order_by("recorded_at", "id")
+        .values_list(
+            "id",
+            "occasion",
+            "recorded_at",
+            *items,
+            "raw_score",
+            "metric_score",
+            "contact_id",
+            "follow_up_id",
+            "person_id",
+            "person__cpr_index",
+            *PERSON_FIELDS,
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for values in scores:
+        score_id, occasion, recorded_at, *rest = values
+        answers, rest = rest[:7], rest[7:]
+        raw, metric, contact_id, follow_up_id, person_id, cpr_index, birth_date, birth_year, municipality = (
+            rest
+        )
+        day = _local_date(recorded_at)
+        row = _person_columns(day, person_id, cpr_index, birth_date, birth_year, municipality)
+        row.update(dict(zip(items, answers, strict=True)))
+        row.update(
+            score_id=score_id,
+            occasion=occasion,
+            date=day,
+            raw_score=raw,
+            metric_score=Decimal(metric).quantize(Decimal("0.01")),
+            contact_id=contact_id,
+            follow_up_id=follow_up_id,
+            lacks_cpr=cpr_index is None,
+        )
+        yield row
+
+
+def _stay_rows(period):
+    today = timezone.localdate()
+    stays = (
+        queries.stays(period)
+        .order_by("check_in", "id")
+        .values_list(
+            "id", "bed", "check_in", "check_out", "meals", "person_id", "person__cpr_index", *PERSON_FIELDS
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for (
+        stay_id,
+        bed,
+        check_in,
+        check_out,
+        meals,
+        person_id,
+        cpr_index,
+        birth_date,
+        birth_year,
+        municipality,
+    ) in stays:
+        check_in_date = _local_date(check_in)
+        check_out_date = _local_date(check_out)
+        row = _person_columns(check_in_date, person_id, cpr_index, birth_date, birth_year, municipality)
+        row.update(
+            stay_id=stay_id,
+            bed=bed,
+            check_in_date=check_in_date,
+            check_out_date=check_out_date,
+            nights=((check_out_date or today) - check_in_date).days,
+            nights_in_period=nights_in_period(check_in, check_out, period, today),
+            meals=meals,
+            lacks_cpr=cpr_index is None,
+        )
+        yield row
+
+
+def _follow_up_rows(period):
+    follow_ups = (
+        queries.follow_ups(period)
+        .order_by("first_due_at", "id")
+        .values_list(
+            "id",
+            "plan_id",
+            "plan__created_at",
+            "first_due_at",
+            "completed_at",
+            "status",
+            "attempts",
+            "plan__wants_follow_up",
+            "plan__follow_up_channel",
+            "plan__person_id",
+            "plan__person__cpr_index",
+            "plan__person__birth_date",
+            "plan__person__birth_year",
+            "plan__person__home_municipality_id",
+        )
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    for (
+        follow_up_id,
+        plan_id,
+        plan_created_at,
+        first_due_at,
+        completed_at,
+        status,
+        attempts,
+        wants_follow_up,
+        channel,
+        person_id,
+        cpr_index,
+        birth_date,
+        birth_year,
+        municipality,
+    ) in follow_ups:
+        due_date = _local_date(first_due_at)
+        completed_date = _local_date(completed_at)
+        row = _person_columns(due_date, person_id, cpr_index, birth_date, birth_year, municipality)
+        del row["under_18"]
+        row.update(
+            follow_up_id=follow_up_id,
+            plan_id=plan_id,
+            plan_date=_local_date(plan_created_at),
+            first_due_date=due_date,
+            completed_date=completed_date,
+            status=status,
+            attempts=attempts,
+            done_on_time=completed_date is not None and completed_date <= due_date,
+            wants_follow_up=wants_follow_up,
+            follow_up_channel=channel,
+            lacks_cpr=cpr_index is None,
+        )
+        yield row
+
+
+def _cost_queryset(period):
+    return (
+        queries.costs(period)
+        .values("month", "category")
+        .annotate(amount=Sum("amount"))
+        .order_by("month", "category")
+    )
+
+
+def _cost_rows(period):
+    for entry in _cost_queryset(period).iterator(chunk_size=CHUNK_SIZE):
+        yield {
+            "month": entry["month"].strftime("%Y-%m"),
+            "category": entry["category"],
+            "amount": entry["amount"],
+            "running": entry["category"] != CostCategory.ESTABLISHMENT,
+        }
+
+
+ROW_BUILDERS = {
+    "contacts": _contact_rows,
+    "wellbeing": _wellbeing_rows,
+    "stays": _stay_rows,
+    "followups": _follow_up_rows,
+    "costs": _cost_rows,
+}
+
+
+def count_rows(kind, period):
+    """How many rows an export of ``kind`` holds, in one COUNT query (for the audit)."""
+    if kind == "costs":
+        return _cost_queryset(period).count()
+    return {
+        "contacts": queries.contacts,
+        "wellbeing": queries.wellbeing_scores,
+        "stays": queries.stays,
+        "followups": queries.follow_ups,
+    }[kind](period).count()
+
+
+def format_cell(value, dialect):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal | float):
+        return str(value).replace(".", dialect.decimal_separator)
+    return str(value)
+
+
+class _Line:
+    """A file-like object whose ``write`` hands back the line, for streaming csv.writer output."""
+
+    def write(self, text):
+        return text
+
+
+def write_csv(header, rows, dialect):
+    """Yield the CSV text of ``header`` and ``rows`` (lists of cells) line by line."""
+    writer = csv.writer(_Line(), delimiter=dialect.delimiter, lineterminator="\r\n")
+    yield ("\ufeff" if dialect.byte_order_mark else "") + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([format_cell(value, dialect) for value in row])
+
+
+def header(kind):
+    return [column.name for column in COLUMNS[kind]]
+
+
+def stream(kind, period, dialect_name="standard"):
+    """The CSV text of an export, line by line."""
+    names = header(kind)
+    rows = ({**row, "schema_version": SCHEMA_VERSION} for row in ROW_BUILDERS[kind](period))
+    return write_csv(names, ([row[name] for name in names] for row in rows), DIALECTS[dialect_name])
+
+
+def linkage_count(period):
+    return queries.persons_with_activity(period).filter(cpr_index__isnull=False).count()
+
+
+def linkage_stream(period, dialect_name="standard"):
+    """Pseudonym → CPR for identified persons with activity in the period: the register-linkage key."""
+    persons = (
+        queries.persons_with_activity(period)
+        .filter(cpr_index__isnull=False)
+        .order_by("id")
+        .values_list("id", "cpr_index", "cpr_encrypted")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    rows = (
+        [pseudonym(person_id, cpr_index), cpr_module.decrypt(token)]
+        for person_id, cpr_index, token in persons
+    )
+    return write_csv(["pseudonym", "cpr"], rows, DIALECTS[dialect_name])
+
+
+def filename(kind, period, dialect_name):
+    return f"akuttilbud-{kind}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}-{dialect_name}.csv"

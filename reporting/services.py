@@ -1,0 +1,59 @@
+"""Writes of the reporting app: cost entries, and the audit record of every export."""
+
+from django.db import transaction
+
+from akuttilbud.audit import audit
+from akuttilbud.models import AuditAction
+
+from . import exports
+from .models import CostEntry
+
+
+def _period_detail(period):
+    return {"start": period.start.isoformat(), "end": period.last_day.isoformat()}
+
+
+def record_export(*, kind, period, dialect, request=None, user=None, via="web"):
+    """Audit an evaluation export before it streams and return its row count.
+
+    The rows are counted with one COUNT query up front, so the audit exists even when the
+    download is interrupted.
+    """
+    rows = exports.count_rows(kind, period)
+    detail = {"kind": kind, **_period_detail(period), "dialect": dialect, "rows": rows, "via": via}
+    if request is None and user is None:
+        detail["username"] = "manage.py export_evaluation"
+    audit(AuditAction.EXPORT, request=request, user=user, detail=detail)
+    return rows
+
+
+def record_linkage_key(*, period, reason, request):
+    """Audit a register-linkage key (with the leader's stated reason) and return its row count."""
+    rows = exports.linkage_count(period)
+    audit(
+        AuditAction.LINKAGE_KEY,
+        request=request,
+        detail={**_period_detail(period), "rows": rows, "reason": reason},
+    )
+    return rows
+
+
+@transaction.atomic
+def create_cost_entry(*, month, category, amount, note, created_by):
+    entry = CostEntry(month=month, category=category, amount=amount, note=note, created_by=created_by)
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def update_cost_entry(*, entry, month, category, amount, note):
+    entry.month, entry.category, entry.amount, entry.note = month, category, amount, note
+    entry.full_clean()
+    entry.save(update_fields=["month", "category", "amount", "note"])
+    return entry
+
+
+@transaction.atomic
+def delete_cost_entry(*, entry):
+    entry.delete()

@@ -1,0 +1,153 @@
+import csv
+import datetime
+import io
+import json
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from contacts.models import Channel
+from tests.factories import ContactFactory, PersonFactory
+
+from .dataset import build, utc
+
+DASHBOARD = reverse("reporting:dashboard")
+WEEK = {"preset": "custom", "start": "2026-10-25", "end": "2026-10-31"}
+
+
+@pytest.fixture
+def dataset(db):
+    return build()
+
+
+def _figure(response, key):
+    for _heading, figures in response.context["sections"]:
+        for figure in figures:
+            if figure.key == key:
+                return figure
+    raise KeyError(key)
+
+
+def test_dashboard_shows_period_beside_the_previous_one(leader_client, dataset):
+    response = leader_client.get(DASHBOARD, WEEK)
+    assert response.status_code == 200
+    contacts_row = _figure(response, "overview").rows[0]
+    assert contacts_row[1:] == [7, 1]
+    assert response.context["previous"].start == datetime.date(2026, 10, 18)
+    content = response.content.decode()
+    assert '<script id="dashboard-data" type="application/json">' in content
+    island = content.split('<script id="dashboard-data" type="application/json">')[1].split("</script>")[0]
+    data = json.loads(island)
+    channels = next(figure for figure in data["figures"] if figure["key"] == "channels")
+    assert [series["data"] for series in channels["series"]] == [[3, 1, 2, 1], [1, 0, 0, 0]]
+
+
+def test_every_figure_has_a_table_with_caption_and_a_csv_link(leader_client, dataset):
+    response = leader_client.get(DASHBOARD, WEEK)
+    content = response.content.decode()
+    keys = [figure.key for _heading, figures in response.context["sections"] for figure in figures]
+    assert len(keys) == len(set(keys)) == 17
+    for key in keys:
+        assert f"figure={key}&amp;" in content
+    assert content.count("<caption>") == 17
+    assert content.count("<details") == sum(
+        1
+        for _heading, figures in response.context["sections"]
+        for figure in figures
+        if figure.chart in {"bar", "line"}
+    )
+
+
+def test_figure_csv_holds_the_tables_numbers(leader_client, dataset):
+    response = leader_client.get(reverse("reporting:figure_csv"), {**WEEK, "figure": "channels"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][1:] == ["25.10.2026–31.10.2026", "18.10.2026–24.10.2026"]
+    assert [row[1:] for row in rows[1:]] == [["3", "1"], ["1", "0"], ["2", "0"], ["1", "0"]]
+
+
+def test_figure_csv_of_an_unknown_figure_is_not_found(leader_client, db):
+    assert leader_client.get(reverse("reporting:figure_csv"), {"figure": "nope"}).status_code == 404
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.UTC))
+@pytest.mark.parametrize(
+    ("preset", "start", "end"),
+    [
+        ("last_30_days", datetime.date(2026, 10, 22), datetime.date(2026, 11, 21)),
+        ("this_month", datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)),
+        ("last_month", datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)),
+        ("this_quarter", datetime.date(2026, 10, 1), datetime.date(2027, 1, 1)),
+        ("this_year", datetime.date(2026, 1, 1), datetime.date(2027, 1, 1)),
+    ],
+)
+def test_presets(leader_client, preset, start, end):
+    period = leader_client.get(DASHBOARD, {"preset": preset}).context["period"]
+    assert (period.start, period.end) == (start, end)
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.UTC))
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"preset": "custom", "start": "2026-13-01", "end": "2026-10-31"},
+        {"preset": "custom", "start": "2026-10-31", "end": "2026-10-01"},
+        {"preset": "custom", "start": "2026-10-01"},
+        {"preset": "next_century"},
+    ],
+)
+def test_bad_period_shows_a_form_error_and_the_default_preset(leader_client, query):
+    response = leader_client.get(DASHBOARD, query)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["period"].start == datetime.date(2026, 10, 22)
+    assert "invalid-feedback" in response.content.decode()
+
+
+def _contacts(count):
+    """Contacts spread over persons, channels and hours, so every figure has rows to count."""
+    persons = PersonFactory.create_batch(5)
+    for number in range(count):
+        ContactFactory(
+            started_at=utc(2026, 10, 26, number % 24, 0),
+            person=persons[number % 5] if number % 3 else None,
+            channel=[Channel.PHONE, Channel.WALK_IN, Channel.OUTREACH][number % 3],
+        )
+
+
+@pytest.mark.parametrize("count", [10, 300])
+def test_dashboard_query_count_does_not_grow_with_contacts(
+    leader_client, django_assert_max_num_queries, count
+):
+    _contacts(count)
+    with django_assert_max_num_queries(60):
+        response = leader_client.get(DASHBOARD, WEEK)
+    assert _figure(response, "overview").rows[0][1] == count
+
+
+def test_dashboard_runs_the_same_queries_for_10_and_300_contacts(leader_client):
+    leader_client.get(DASHBOARD, WEEK)
+    counts = []
+    for batch in (10, 290):
+        _contacts(batch)
+        with CaptureQueriesContext(connection) as queries:
+            leader_client.get(DASHBOARD, WEEK)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_staff_and_evaluator_cannot_see_the_dashboard(staff_client, evaluator_client):
+    assert staff_client.get(DASHBOARD).status_code == 403
+    assert evaluator_client.get(DASHBOARD).status_code == 403
+    assert evaluator_client.get(reverse("reporting:figure_csv"), {"figure": "overview"}).status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_login(client, db):
+    for url in (DASHBOARD, reverse("reporting:figure_csv")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
