@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import ServiceSettings
 
@@ -19,3 +20,32 @@ class ServiceSettingsForm(forms.ModelForm):
             "goal_walk_in_wait_minutes",
             "goal_call_back_hours",
         ]
+
+
+class OneTimeCodeForm(forms.Form):
+    """A six-digit code from the user's authenticator app, checked against their TOTP device."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, device, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if not code.isdigit():
+            raise forms.ValidationError(_("Enter the six digits shown in the app."))
+        allowed, _reason = self.device.verify_is_allowed()
+        if not allowed:
+            raise forms.ValidationError(_("Too many wrong codes. Wait a minute and try again."))
+        # django-otp records the attempt on the device (drift, throttling) while checking it.
+        if not self.device.verify_token(code):
+            raise forms.ValidationError(
+                _("That code is not right. Check that the clock on your phone is correct and try again.")
+            )
+        return code

@@ -6,13 +6,19 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage import default_storage
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 # Requests sent by the page itself (the board's polling) carry this header; they do not
 # count as activity, or a board left open would never time out.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REFRESH"
 LAST_ACTIVITY_KEY = "last_activity"
+# Set at login (signals.py): whether the user has turned on two-factor, so no request has to ask.
+OTP_DEVICE_SESSION_KEY = "otp_has_device"
+# Pages a user who still owes a code may open: logging in and out, and entering the code.
+OTP_EXEMPT_VIEWS = {"login", "logout", "otp_setup", "otp_verify", "set_language", "healthz"}
 
 
 class IdleTimeoutMiddleware:
@@ -44,3 +50,33 @@ class IdleTimeoutMiddleware:
             response = redirect_to_login(request.get_full_path())
         storage.update(response)
         return response
+
+
+class OTPRequiredMiddleware:
+    """Send a user who must use two-factor, and has not entered a code this session, to do so.
+
+    Two-factor is required of the roles in ``OTP_REQUIRED_FOR_ROLES`` and of anyone who turned it
+    on; users of those roles without a device are sent to set one up.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        has_device = request.session.get(OTP_DEVICE_SESSION_KEY, False)
+        if not has_device and user.role not in settings.OTP_REQUIRED_FOR_ROLES:
+            return None
+        if request.resolver_match.view_name in OTP_EXEMPT_VIEWS:
+            return None
+        target = reverse("otp_verify" if has_device else "otp_setup")
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

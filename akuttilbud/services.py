@@ -4,8 +4,11 @@ import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit
+from .middleware import OTP_DEVICE_SESSION_KEY
 from .models import AuditAction, AuditEvent
 
 
@@ -43,3 +46,22 @@ def purge_old_audit_events(*, now):
         if last_deleted is not None:
             detail |= {"last_deleted_id": last_deleted["id"], "last_deleted_hash": last_deleted["hash"]}
         return audit(AuditAction.AUDIT_PURGE, detail=detail)
+
+
+def start_totp_setup(*, user):
+    """The user's unconfirmed TOTP device, made on first use so the secret stays the same
+    between showing it and checking the first code."""
+    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "TOTP"})
+    return device
+
+
+def confirm_totp_device(*, request, device):
+    """Turn on two-factor for the user after their first correct code, and mark this session verified."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.full_clean()
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+        audit(AuditAction.UPDATE, request=request, obj=device, detail={"two_factor": "on"})
+    otp_login(request, device)
+    request.session[OTP_DEVICE_SESSION_KEY] = True

@@ -1,4 +1,5 @@
-"""Login, logout, failed-login and lockout events go to the audit log.
+"""Login, logout, failed-login and lockout events go to the audit log; a login also notes
+whether the user has two-factor turned on.
 
 Django and django-axes report these only through signals, so receivers are the one place
 to catch them.
@@ -7,14 +8,23 @@ to catch them.
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django_otp import user_has_device
 
 from .audit import audit
+from .middleware import OTP_DEVICE_SESSION_KEY
 from .models import AuditAction
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     audit(AuditAction.LOGIN, request=request, user=user)
+
+
+@receiver(user_logged_in)
+def remember_two_factor(sender, request, user, **kwargs):
+    # Asked once per login, so pages do not pay a query each to learn whether a code is owed.
+    if request is not None and hasattr(request, "session"):
+        request.session[OTP_DEVICE_SESSION_KEY] = user_has_device(user)
 
 
 @receiver(user_logged_out)

@@ -1,17 +1,28 @@
+from base64 import b32encode
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django_otp import devices_for_user
+from django_otp import login as otp_login
 
+from .audit import audit
 from .filters import AuditEventFilter
-from .forms import ServiceSettingsForm
-from .models import AuditEvent, Role, ServiceSettings
-from .roles import LEADER, role_required
+from .forms import OneTimeCodeForm, ServiceSettingsForm
+from .models import AuditAction, AuditEvent, Role, ServiceSettings
+from .personal_data import person_fields, records_about
+from .roles import EVALUATOR, LEADER, STAFF, role_required
+from .services import confirm_totp_device, start_totp_setup
 
 HOME_BY_ROLE = {
     Role.STAFF: "contacts:board",
@@ -63,3 +74,71 @@ def audit_log(request):
     event_filter = AuditEventFilter(request.GET or None, queryset=AuditEvent.objects.select_related("user"))
     page = Paginator(event_filter.qs, 100).get_page(request.GET.get("page"))
     return render(request, "akuttilbud/audit_log.html", {"filter": event_filter, "page": page})
+
+
+def _next_url(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@role_required(STAFF, LEADER, EVALUATOR)
+def otp_setup(request):
+    """Turn on two-factor: show the secret for the authenticator app, then check a first code."""
+    if request.user.is_verified():
+        return render(request, "akuttilbud/otp_setup.html", {"active": True})
+    if any(devices_for_user(request.user)):
+        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': _next_url(request)})}")
+    device = start_totp_setup(user=request.user)
+    form = OneTimeCodeForm(device, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        confirm_totp_device(request=request, device=device)
+        messages.success(request, _("Two-factor login is now on."))
+        return redirect(_next_url(request) or "home")
+    return render(
+        request,
+        "akuttilbud/otp_setup.html",
+        {
+            "form": form,
+            "secret": b32encode(device.bin_key).decode(),
+            "config_url": device.config_url,
+            "next": _next_url(request),
+        },
+    )
+
+
+@role_required(STAFF, LEADER, EVALUATOR)
+def otp_verify(request):
+    """Enter the code from the authenticator app once per login."""
+    device = next(iter(devices_for_user(request.user)), None)
+    if device is None:
+        return redirect(f"{reverse('otp_setup')}?{urlencode({'next': _next_url(request)})}")
+    form = OneTimeCodeForm(device, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        otp_login(request, device)
+        return redirect(_next_url(request) or "home")
+    return render(request, "akuttilbud/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@role_required(LEADER)
+def access_report(request, person_id):
+    """Right of access: everything held about one citizen and every look-up made about them."""
+    person_model = apps.get_model("contacts", "Person")
+    person = get_object_or_404(person_model.objects.visible_to(request.user), pk=person_id)
+    # Recorded first, so the report lists its own making among the look-ups.
+    audit(AuditAction.ACCESS_REPORT, request=request, obj=person, person=person)
+    look_ups = AuditEvent.objects.about_person(person.pk).select_related("user").order_by("at", "id")
+    return render(
+        request,
+        "akuttilbud/access_report.html",
+        {
+            "person": person,
+            "person_fields": person_fields(person),
+            "sections": records_about(person),
+            "look_ups": look_ups,
+            "made_at": timezone.now(),
+        },
+    )

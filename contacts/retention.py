@@ -2,8 +2,8 @@
 
 What is cleared, and how the rows are found, is generic on purpose: every model that points at a
 person (or at a record that points at a person, and so on) is reached through the reverse
-relations of ``Person``, so a model another app adds is covered without ``contacts`` importing
-that app. Counts, dates, codes and scores stay, so the statistics and pseudonymised exports of
+relations of ``Person`` (``akuttilbud.personal_data``), so a model another app adds is covered
+without ``contacts`` importing that app. Counts, dates, codes and scores stay, so the statistics and pseudonymised exports of
 earlier years keep their numbers.
 
 - Last activity: the latest date or time held in any field of the person's rows in any of those
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 
+from akuttilbud import personal_data
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
 
@@ -33,7 +34,6 @@ DELETED_MODELS = {"crisisplans.crisisplanrevision"}
 PERSONAL_FIELD_NAMES = {"name", "nickname", "phone", "email"}
 PERSON_TEXT_FIELDS = ["name", "nickname", "phone", "notes"]
 FREE_TEXT_MIN_LENGTH = 100
-MAX_DEPTH = 4
 CHUNK_SIZE = 200
 
 
@@ -52,24 +52,12 @@ class PersonRetention:
 
 
 @dataclasses.dataclass
-class _Related:
-    model: type[models.Model]
-    paths: list[str]
-    cleared_fields: list[models.Field]
-
-    @property
-    def label(self):
-        return self.model._meta.label_lower
+class _Related(personal_data.RelatedModel):
+    cleared_fields: list[models.Field] = dataclasses.field(default_factory=list)
 
     @property
     def deleted(self):
         return self.label in DELETED_MODELS
-
-    def for_persons(self, person_ids):
-        condition = Q()
-        for path in self.paths:
-            condition |= Q(**{f"{path}__in": person_ids})
-        return self.model._default_manager.filter(condition)
 
     def with_content(self):
         if self.deleted:
@@ -97,28 +85,14 @@ def _is_cleared(field):
 
 
 def related_models():
-    """Every model holding rows about a person, with each lookup path from it to the person."""
-    paths_by_model = defaultdict(list)
-    queue = [(Person, "", 0)]
-    expanded = {Person}
-    while queue:
-        model, path, depth = queue.pop(0)
-        if depth >= MAX_DEPTH:
-            continue
-        for relation in model._meta.related_objects:
-            if relation.many_to_many:
-                continue
-            related = relation.related_model
-            related_path = f"{relation.field.name}__{path}" if path else relation.field.name
-            if related is Person:
-                continue
-            paths_by_model[related].append(related_path)
-            if related not in expanded and related._meta.label_lower not in DELETED_MODELS:
-                expanded.add(related)
-                queue.append((related, related_path, depth + 1))
+    """Every model holding rows about a person, with its lookup paths and the fields to clear."""
     return [
-        _Related(model, paths, [field for field in model._meta.get_fields() if _is_cleared(field)])
-        for model, paths in paths_by_model.items()
+        _Related(
+            entry.model,
+            entry.paths,
+            [field for field in entry.model._meta.get_fields() if _is_cleared(field)],
+        )
+        for entry in personal_data.related_models(Person, not_followed=DELETED_MODELS)
     ]
 
 
