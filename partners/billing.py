@@ -110,12 +110,15 @@ def agreement_for(municipality, month):
 def build_statement(*, municipality, month, now=None):
     """The statement for ``municipality`` and the month holding ``month``; raises ``NoAgreement``.
 
-    An open stay counts its nights up to the month's end or ``now``, whichever is earlier.
+    An open stay counts its nights up to the month's end or ``now``, whichever is earlier; a
+    check-out booked ahead does not bill nights that have not yet come.
     """
     now = now or timezone.now()
     agreement = agreement_for(municipality, month)
     first, last, start, end = month_bounds(month)
     counted_until = min(end, now)
+    # A night is billed once it has begun and its date has passed, booked or not.
+    last_counted = timezone.localdate(counted_until) - datetime.timedelta(days=1)
     statement = Statement(
         municipality=municipality,
         month=first,
@@ -143,7 +146,7 @@ def build_statement(*, municipality, month, now=None):
     for stay in stays:
         if stay.check_out is None:
             statement.open_stays += 1
-        nights = [night for night in stay.nights(until=counted_until) if first <= night <= last]
+        nights = [night for night in stay.nights(until=counted_until) if first <= night <= last_counted]
         nights_by_person[stay.person_id] += len(nights)
         people[stay.person_id] = stay.person
 

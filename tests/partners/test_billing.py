@@ -251,3 +251,10 @@ def test_command_refuses_bad_input_with_a_clear_message(dataset, municipality, m
     with pytest.raises(CommandError, match=message):
         call_command("billing_statement", "--municipality", municipality, "--month", month)
     assert not AuditEvent.objects.filter(action=AuditAction.BILLING_STATEMENT).exists()
+
+
+def test_a_check_out_booked_ahead_does_not_bill_nights_still_to_come(dataset, lyngby):
+    bo = dataset["bo"]
+    StayFactory(person=bo, bed=2, check_in=local(2026, 10, 20, 20, 0), check_out=local(2026, 10, 24, 9, 0))
+    statement = billing.build_statement(municipality=lyngby, month=OCTOBER, now=local(2026, 10, 22, 12, 0))
+    assert next(r for r in statement.rows if r.name == "Bo Berg").bed_nights == 3 + 2  # 20 and 21 October

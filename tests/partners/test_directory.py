@@ -224,3 +224,28 @@ def test_staff_cannot_edit_the_kind_list(client, staff_user):
     client.force_login(staff_user)
     for name in ("partners:kind_list", "partners:kind_create"):
         assert client.get(reverse(name)).status_code == 403
+
+
+def test_every_partners_page_renders_for_the_leader(leader_client):
+    partner = PartnerFactory(municipality_id="0173")
+    PartnerContactPersonFactory(partner=partner)
+    agreement = AgreementFactory(partner=partner)
+    kind = PartnerKind.objects.first()
+    for url in [
+        reverse("partners:partner_list"),
+        reverse("partners:partner_create"),
+        reverse("partners:partner_detail", args=[partner.pk]),
+        reverse("partners:partner_edit", args=[partner.pk]),
+        reverse("partners:kind_list"),
+        reverse("partners:kind_create"),
+        reverse("partners:kind_edit", args=[kind.pk]),
+        reverse("partners:agreement_list"),
+        reverse("partners:agreement_create") + f"?partner={partner.pk}",
+        reverse("partners:agreement_create") + "?partner=abc",
+        reverse("partners:agreement_edit", args=[agreement.pk]),
+        reverse("partners:expiring"),
+        reverse("partners:billing"),
+    ]:
+        response = leader_client.get(url)
+        assert response.status_code == 200, url
+        assert response.text.count("<h1") == (0 if "fragment" in url else 1), url
