@@ -139,6 +139,10 @@ class CrisisPlanRevision(models.Model):
     def __str__(self):
         return f"{self.plan} v{self.version}"
 
+    @property
+    def changed_field_labels(self):
+        return [CrisisPlan._meta.get_field(name).verbose_name for name in self.changed_fields]
+
 
 class FollowUpStatus(models.TextChoices):
     OPEN = "open", _("Open")

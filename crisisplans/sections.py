@@ -28,3 +28,20 @@ SELF_RATING_AREAS = [
     ("understanding", _("Understanding of the situation")),
     ("agency", _("Own ability to act")),
 ]
+
+
+def section_rows(sections):
+    """Each section of a plan's ``sections`` JSON in order, with its label and entries."""
+    return [
+        {"key": key, "kind": kind, "label": label, "entries": sections.get(key, [])}
+        for key, kind, label in SECTIONS
+    ]
+
+
+def self_rating_rows(self_rating):
+    """The rated areas of a plan's ``self_rating`` JSON in order, with their labels."""
+    return [
+        {"label": label, "rating": self_rating[key].get("rating"), "goal": self_rating[key].get("goal", "")}
+        for key, label in SELF_RATING_AREAS
+        if key in self_rating
+    ]
