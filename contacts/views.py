@@ -323,7 +323,6 @@ def _render_person(request, person, revealed_cpr=""):
         "revealed_cpr": revealed_cpr,
         "under_18": person.is_under_18_on(timezone.localdate(now)),
         "cpr_missing_reason": CPR_MISSING_REASON,
-        "beds": range(1, ServiceSettings.load().beds + 1),
     }
     return render(request, "contacts/person_detail.html", context)
 
