@@ -55,11 +55,12 @@ def _not_in_future(value):
 
 
 class QuickLogForm(forms.Form):
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    # The line first: staff type while they listen, then pick acuteness; the channel is nearly always phone.
+    summary = forms.CharField(label=_("In one line"), max_length=300)
     acuteness = forms.TypedChoiceField(
         label=_("Acuteness"), choices=Acuteness.choices, coerce=int, widget=forms.RadioSelect
     )
-    summary = forms.CharField(label=_("In one line"), max_length=300)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     answered_at = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args, **kwargs):

@@ -138,7 +138,9 @@ def shift_note_add(request):
 
 @role_required(STAFF, LEADER)
 def quick_log(request):
-    form = QuickLogForm(request.POST or None, initial={"answered_at": timezone.now().isoformat()})
+    form = QuickLogForm(
+        request.POST or None, initial={"answered_at": timezone.now().isoformat(timespec="seconds")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.quick_log(user=request.user, request=request, **form.cleaned_data)
@@ -147,7 +149,7 @@ def quick_log(request):
         else:
             messages.success(request, _("The contact was saved. You can complete it from today's list."))
             return redirect("contacts:contact_detail", contact_id=contact.pk)
-    answered_at = form["answered_at"].value() or timezone.now().isoformat()
+    answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
     return render(request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at})
 
 
