@@ -459,7 +459,7 @@ def _cost_rows(period):
         yield {
             "month": entry["month"].strftime("%Y-%m"),
             "category": entry["category"],
-            "amount": entry["amount"],
+            "amount": Decimal(entry["amount"]).quantize(Decimal("0.01")),
             "running": entry["category"] != CostCategory.ESTABLISHMENT,
         }
 

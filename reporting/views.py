@@ -86,7 +86,6 @@ def figure_csv(request):
 @role_required(EVALUATOR, LEADER)
 def exports(request):
     form = ExportForm(request.POST or None, initial=_default_range())
-    linkage_form = LinkageKeyForm(initial=_default_range()) if request.user.has_role(LEADER) else None
     if request.method == "POST" and form.is_valid():
         kind, dialect, period = form.cleaned_data["kind"], form.cleaned_data["dialect"], form.period
         services.record_export(kind=kind, period=period, dialect=dialect, request=request)
@@ -96,7 +95,11 @@ def exports(request):
     return render(
         request,
         "reporting/exports.html",
-        {"form": form, "linkage_form": linkage_form, "columns": export_files.COLUMNS},
+        {
+            "form": form,
+            "can_make_linkage_key": request.user.has_role(LEADER),
+            "columns": export_files.COLUMNS,
+        },
     )
 
 
