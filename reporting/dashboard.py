@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from akuttilbud.models import ServiceSettings
-from contacts.models import Acuteness, CallerRole, Channel, Direction
+from contacts.models import Acuteness, CallerRole, Channel, Direction, PsychiatryContact
 from partners.models import ReferralDirection
 
 from . import figures
@@ -98,7 +98,17 @@ def _union_keys(*dicts):
 SECTIONS = [
     (
         gettext_lazy("Volume and who uses the service"),
-        ["overview", "channels", "first_time", "caller_roles", "acuteness", "reasons", "heatmap", "trend"],
+        [
+            "overview",
+            "channels",
+            "first_time",
+            "psychiatry",
+            "caller_roles",
+            "acuteness",
+            "reasons",
+            "heatmap",
+            "trend",
+        ],
     ),
     (gettext_lazy("Wait and availability"), ["waits", "beds"]),
     (gettext_lazy("Courses"), ["plans", "follow_ups", "under_18", "lacking_cpr", "referrals"]),
@@ -137,6 +147,14 @@ def build(period):
             (_("First-time"), totals["first_time_persons"]),
             (_("Repeat"), totals["repeat_persons"]),
         ],
+        chart="bar",
+    )
+
+    result["psychiatry"] = _compare(
+        "psychiatry",
+        _("Citizens by previous contact with psychiatry"),
+        *both(figures.psychiatry_contact),
+        lambda counts: [(choice.label, counts.get(choice.value, 0)) for choice in PsychiatryContact],
         chart="bar",
     )
 

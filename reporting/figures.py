@@ -78,6 +78,18 @@ def contact_overview(period):
     return totals
 
 
+def psychiatry_contact(period):
+    """Unique persons with a contact in the period by previous contact with psychiatry."""
+    rows = (
+        queries.contacts(period)
+        .filter(person__isnull=False)
+        .values("person__psychiatry_contact")
+        .annotate(count=Count("person", distinct=True))
+        .order_by()
+    )
+    return {row["person__psychiatry_contact"]: row["count"] for row in rows}
+
+
 def contacts_by_channel(period):
     """``{(channel, direction): count}`` for the channels and directions that occurred."""
     rows = queries.contacts(period).values("channel", "direction").annotate(count=Count("id"))

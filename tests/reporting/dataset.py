@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from akuttilbud.models import Municipality
-from contacts.models import CallerRole, Channel, Direction, NotificationDecision, Reason
+from contacts.models import CallerRole, Channel, Direction, NotificationDecision, PsychiatryContact, Reason
 from crisisplans.models import FollowUpStatus, Occasion
 from partners.models import ReferralDirection
 from reporting.models import CostCategory
@@ -53,7 +53,7 @@ def build():
     ann = PersonFactory(
         cpr=ANN_CPR, name="Ann Andersen", phone="20304050", home_municipality=copenhagen, notes="Bor alene"
     )
-    bo = PersonFactory(cpr=BO_CPR, name="Bo Berg", phone="31415926")
+    bo = PersonFactory(cpr=BO_CPR, name="Bo Berg", phone="31415926", psychiatry_contact=PsychiatryContact.YES)
     cai = PersonFactory(nickname="Solsort", birth_year=1980)
 
     def contact(started_at, **fields):

@@ -49,10 +49,10 @@ def test_every_figure_has_a_table_with_caption_and_a_csv_link(leader_client, dat
     response = leader_client.get(DASHBOARD, WEEK)
     content = response.content.decode()
     keys = [figure.key for _heading, figures in response.context["sections"] for figure in figures]
-    assert len(keys) == len(set(keys)) == 17
+    assert len(keys) == len(set(keys)) == 18
     for key in keys:
         assert f"figure={key}&amp;" in content
-    assert content.count("<caption>") == 17
+    assert content.count("<caption>") == 18
     assert content.count("<details") == sum(
         1
         for _heading, figures in response.context["sections"]

@@ -45,6 +45,10 @@ def test_previous_period_holds_the_contact_just_before_local_midnight(dataset):
     assert overview["repeat_persons"] == 1
 
 
+def test_unique_persons_by_previous_contact_with_psychiatry(dataset):
+    assert figures.psychiatry_contact(PERIOD) == {"unknown": 2, "yes": 1}
+
+
 def test_contacts_by_channel_and_direction(dataset):
     assert figures.contacts_by_channel(PERIOD) == {
         ("phone", "in"): 3,
