@@ -39,7 +39,7 @@ def seed(*, rng, users, stdout):
             if CostEntry.objects.filter(month=month, category=category).exists():
                 continue
             # A little monthly variation, in whole hundreds.
-            amount = (base * Decimal(rng.uniform(0.9, 1.1))).quantize(Decimal("100"))
+            amount = (base * Decimal(rng.uniform(0.9, 1.1)) / 100).quantize(Decimal(1)) * 100
             CostEntry.objects.create(
                 month=month, category=category, amount=amount, note=note, created_by=leader
             )

@@ -250,7 +250,8 @@ def under_18(period):
     Only contacts that could be under 18 are fetched; the exact age is taken in Python by the
     rule of ``Contact.is_under_18``.
     """
-    oldest_birth_date = period.start.replace(year=period.start.year - 19)
+    # A generous bound (any 29 February included); the exact age is decided below.
+    oldest_birth_date = period.start - datetime.timedelta(days=19 * 366)
     candidates = queries.contacts(period).filter(
         Q(person__birth_date__gt=oldest_birth_date)
         | Q(person__birth_date__isnull=True, person__birth_year__gte=period.start.year - 19)

@@ -31,6 +31,13 @@
         tension: 0.2
       };
     });
+    var horizontal = figure.type === "bar" && figure.labels.length > 6;
+    if (horizontal) {
+      // Room for every label: Chart.js would otherwise skip some of them.
+      canvas.parentElement.style.height = Math.max(16, figure.labels.length * 2.2) + "rem";
+    }
+    var categoryAxis = { beginAtZero: true, ticks: { autoSkip: false } };
+    var valueAxis = { beginAtZero: true, ticks: { precision: 0 } };
     new Chart(canvas, {
       type: figure.type,
       data: { labels: figure.labels, datasets: datasets },
@@ -38,8 +45,8 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        indexAxis: figure.type === "bar" && figure.labels.length > 6 ? "y" : "x",
-        scales: { x: { beginAtZero: true }, y: { beginAtZero: true } },
+        indexAxis: horizontal ? "y" : "x",
+        scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
         plugins: { legend: { display: datasets.length > 1 } }
       }
     });

@@ -59,6 +59,7 @@ def test_cost_list_shows_establishment_apart_from_running_costs(leader_client):
     assert october["establishment_total"] == Decimal("50000")
     assert [entry.category for entry in october["establishment"]] == ["establishment"]
     assert len(october["running"]) == 2
+    assert "?year=2027" in response.content.decode()
 
 
 def test_cost_list_ignores_a_year_that_does_not_parse(leader_client):

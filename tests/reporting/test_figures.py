@@ -134,6 +134,10 @@ def test_under_18_contacts_and_notification_decisions(dataset):
     assert figures.under_18(PERIOD) == {"contacts": 2, "with_decision": 1, "notified": 1}
 
 
+def test_under_18_for_a_period_starting_on_29_february(db):
+    assert figures.under_18(Period(datetime.date(2028, 2, 29), datetime.date(2028, 3, 1)))["contacts"] == 0
+
+
 def test_records_lacking_a_required_cpr(dataset):
     assert figures.lacking_cpr(PERIOD) == {"contacts": 2, "stays": 1, "plans": 1, "follow_ups": 1}
 
