@@ -141,7 +141,8 @@ def test_contact_page_saves_the_conversation_and_shows_the_under_18_banner(staff
     contact = ContactFactory(stated_age=15)
     reason = Reason.objects.get(name="Angst")
     url = reverse("contacts:contact_detail", args=[contact.pk])
-    page = staff_client.get(url).content.decode()
+    response = staff_client.get(url)
+    page = response.content.decode()
     assert "alert-warning" in page
     assert f"/partners/contacts/{contact.pk}/referrals/" in page
     started = timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M")
@@ -410,3 +411,17 @@ def test_persons_created_by_views_never_hold_a_cpr_in_a_url(staff_client):
     )
     person = Person.objects.get()
     assert "0101901234" not in reverse("contacts:person_detail", args=[person.pk])
+
+
+def test_ids_in_htmx_paths_and_hidden_fields_are_plain_digits(staff_client):
+    # Danish formatting writes 12345 as "12.345"; a path or a form value must not.
+    person = PersonFactory(pk=23456, nickname="Tusind")
+    contact = ContactFactory(pk=12345)
+    contact_page = staff_client.get(reverse("contacts:contact_detail", args=[contact.pk])).content.decode()
+    assert "/partners/contacts/12345/referrals/" in contact_page
+    assert "?contact=12345" in contact_page
+    person_page = staff_client.get(reverse("contacts:person_detail", args=[person.pk])).content.decode()
+    assert "/plans/persons/23456/" in person_page
+    assert "?merge_with=23456" in person_page
+    results = staff_client.post(reverse("contacts:person_search"), {"term": "Tusind", "contact": "12345"})
+    assert 'name="person" value="23456"' in results.content.decode()
