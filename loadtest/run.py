@@ -1,0 +1,461 @@
+"""Load test: gunicorn on PostgreSQL, concurrent staff sessions opening the board and logging calls.
+
+Run from the project root::
+
+    .venv/bin/python loadtest/run.py [--sessions 20] [--seconds 60]
+        [--database-url postgres://postgres@127.0.0.1:5432/akuttilbud_load]
+
+The database named in the URL is DROPPED and recreated. Afterwards the script checks that the
+database holds exactly the contacts the server acknowledged (a redirect to the saved contact),
+each once, and exits non-zero when it does not, or when any request got a 5xx or no answer.
+
+Only the standard library is used on the client side so the script adds no dependency; Django
+runs in subprocesses (``manage.py``) and in gunicorn, never in this process.
+"""
+
+import argparse
+import html.parser
+import http.client
+import http.cookiejar
+import json
+import math
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+PYTHON = PROJECT / ".venv" / "bin" / "python"
+GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/akuttilbud_load"
+PASSWORD = "load-test-password-7351"  # noqa: S105 - throwaway users in a database this script recreates
+MARKER_PREFIX = "load-"
+REQUEST_TIMEOUT_SECONDS = 30
+# What a staff member types in the one line; the marker in front makes each row findable.
+SUMMARIES = [
+    "Ringede om søvnløshed",
+    "Angst om natten, faldt til ro",
+    "Ensom, ville tale med nogen",
+    "Spurgte efter en seng i nat",
+]
+CONTACT_PATH = re.compile(r"^/contacts/(\d+)/$")
+
+
+# Setup and check, both through manage.py so this process never imports Django.
+
+CREATE_USERS = """
+from akuttilbud.models import Role, User
+for name in {names!r}:
+    User.objects.create_user(username=name, password={password!r}, role=Role.STAFF)
+"""
+
+FIND_ROWS = """
+import json
+from contacts.models import Contact
+rows = Contact.objects.filter(summary__startswith={prefix!r}).values_list("pk", "summary", "staff__username")
+print("ROWS " + json.dumps(list(rows)))
+"""
+
+
+def server_environment(database_url):
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_ENV": "development",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Eager tasks: the test measures the web tier and the database, not a broker.
+        "CELERY_BROKER_URL": "",
+    }
+
+
+def manage(environment, *arguments):
+    return subprocess.run(  # noqa: S603 - fixed program and arguments built here, no shell
+        [str(PYTHON), "manage.py", *arguments],
+        cwd=PROJECT,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def recreate_database(database_url):
+    parts = urllib.parse.urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        sys.exit(f"refusing database name {name!r}: use lower-case letters, digits and _")
+    maintenance_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    for statement in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
+        subprocess.run(  # noqa: S603 - the name was checked above; psql gets no shell
+            ["psql", maintenance_url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement],  # noqa: S607
+            check=True,
+        )
+
+
+def prepare(environment, usernames):
+    manage(environment, "migrate", "--no-input")
+    # DEBUG is off, so pages need the hashed file names of collected static files.
+    manage(environment, "collectstatic", "--no-input")
+    manage(environment, "shell", "-c", CREATE_USERS.format(names=usernames, password=PASSWORD))
+
+
+def rows_in_database(environment):
+    output = manage(environment, "shell", "-c", FIND_ROWS.format(prefix=MARKER_PREFIX)).stdout
+    line = next(line for line in output.splitlines() if line.startswith("ROWS "))
+    return json.loads(line.removeprefix("ROWS "))
+
+
+# The server
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(environment, port, log):
+    server = subprocess.Popen(  # noqa: S603 - fixed program and arguments, no shell
+        [
+            str(GUNICORN),
+            "akuttilbud.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "--threads",
+            "2",
+            "--access-logfile",
+            "-",
+            # The default control socket is one path per machine user; another gunicorn may hold it.
+            "--no-control-socket",
+        ],
+        cwd=PROJECT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with {server.returncode}; see {log.name}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.3)
+    stop_gunicorn(server)
+    sys.exit(f"gunicorn did not answer /healthz within 60 s; see {log.name}")
+
+
+def stop_gunicorn(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+# The client: one browser-like session per thread
+
+
+class KeepEveryResponse(urllib.request.HTTPErrorProcessor):
+    """Hand back redirects and error statuses as responses: the test judges them itself."""
+
+    def http_response(self, request, response):
+        return response
+
+    https_response = http_response
+
+
+class FormFields(html.parser.HTMLParser):
+    """The hidden inputs of a page (CSRF token, the quick log's start time) and its load-triggered
+    htmx fragments, which a browser fetches right after the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = {}
+        self.fragments = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
+            self.hidden.setdefault(attributes["name"], attributes.get("value") or "")
+        triggers = (attributes.get("hx-trigger") or "").replace(" ", "").split(",")
+        if attributes.get("hx-get") and "load" in triggers:
+            self.fragments.append(attributes["hx-get"])
+
+
+def parse_page(body):
+    parser = FormFields()
+    parser.feed(body)
+    return parser
+
+
+# The status each step should get; anything else counts as an error.
+EXPECTED_STATUS = {
+    "login page": 200,
+    "login": 302,
+    "board": 200,
+    "board fragment": 200,
+    "quick-log form": 200,
+    "quick log": 302,
+    "contact page": 200,
+}
+
+
+@dataclass
+class Outcome:
+    kind: str
+    status: int | None  # None when no answer came (timeout, connection refused or reset)
+    seconds: float
+    error: str = ""
+
+    @property
+    def expected(self):
+        return not self.error and self.status == EXPECTED_STATUS[self.kind]
+
+
+@dataclass
+class SessionResult:
+    number: int
+    username: str
+    outcomes: list = field(default_factory=list)
+    acknowledged: dict = field(default_factory=dict)  # marker -> contact id from the redirect
+    crash: str = ""
+
+
+class StaffSession:
+    def __init__(self, base_url, result):
+        self.base_url = base_url
+        self.result = result
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), KeepEveryResponse()
+        )
+
+    def request(self, kind, path, data=None, headers=None):
+        """Returns (outcome, location, body)."""
+        url = urllib.parse.urljoin(self.base_url, path)
+        encoded = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=encoded, headers=headers or {})  # noqa: S310 - local http URL
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+                body = response.read().decode("utf-8", "replace")
+                status = response.status
+                location = response.headers.get("Location", "")
+        except (OSError, urllib.error.URLError, http.client.HTTPException) as error:
+            outcome = Outcome(kind, None, time.perf_counter() - started, type(error).__name__)
+            self.result.outcomes.append(outcome)
+            return outcome, "", ""
+        outcome = Outcome(kind, status, time.perf_counter() - started)
+        self.result.outcomes.append(outcome)
+        return outcome, urllib.parse.urlsplit(location).path, body
+
+    def log_in(self):
+        outcome, _, body = self.request("login page", "/login/")
+        if not outcome.expected:
+            return False
+        token = parse_page(body).hidden.get("csrfmiddlewaretoken", "")
+        form = {
+            "csrfmiddlewaretoken": token,
+            "username": self.result.username,
+            "password": PASSWORD,
+            "next": "",
+        }
+        outcome, location, _ = self.request("login", "/login/", data=form)
+        if outcome.expected and location == "/login/":
+            outcome.error = "sent back to the login page"
+        return outcome.expected
+
+    def open_board(self):
+        outcome, _, body = self.request("board", "/contacts/board/")
+        if not outcome.expected:
+            return
+        for fragment in parse_page(body).fragments:
+            self.request("board fragment", fragment, headers={"HX-Request": "true"})
+
+    def log_contact(self, sequence):
+        marker = f"{MARKER_PREFIX}{self.result.number}-{sequence}"
+        outcome, _, body = self.request("quick-log form", "/contacts/quick/")
+        if not outcome.expected:
+            return
+        hidden = parse_page(body).hidden
+        form = {
+            "csrfmiddlewaretoken": hidden.get("csrfmiddlewaretoken", ""),
+            "summary": f"{marker} {random.choice(SUMMARIES)}",  # noqa: S311 - test data, not security
+            "acuteness": str(random.choice([1, 2, 3])),  # noqa: S311 - test data, not security
+            "channel": "phone",
+            "answered_at": hidden.get("answered_at", ""),
+        }
+        outcome, location, _ = self.request("quick log", "/contacts/quick/", data=form)
+        saved = CONTACT_PATH.match(location) if outcome.expected else None
+        if outcome.expected and not saved:
+            outcome.error = f"redirected to {location}"
+        if not saved:
+            return
+        self.result.acknowledged[marker] = int(saved.group(1))
+        # The browser follows the redirect to the saved contact.
+        self.request("contact page", location)
+
+    def run(self, deadline):
+        try:
+            self.drive(deadline)
+        except Exception as error:  # a broken session must show in the verdict, not vanish
+            self.result.crash = repr(error)
+
+    def drive(self, deadline):
+        if not self.log_in():
+            return
+        sequence = 0
+        while time.monotonic() < deadline:
+            self.open_board()
+            if time.monotonic() >= deadline:
+                break
+            sequence += 1
+            self.log_contact(sequence)
+
+
+def drive(base_url, usernames, seconds):
+    results = [SessionResult(number, name) for number, name in enumerate(usernames, start=1)]
+    deadline = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=StaffSession(base_url, result).run, args=(deadline,)) for result in results
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    # Each session finishes the request it is in, so no write is in flight when the server stops.
+    for thread in threads:
+        thread.join()
+    return results, time.monotonic() - started
+
+
+# The verdict
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1] * 1000
+
+
+def median_ms(values):
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
+def check(results, rows):
+    acknowledged = {}
+    owner = {}
+    for result in results:
+        acknowledged.update(result.acknowledged)
+        owner.update(dict.fromkeys(result.acknowledged, result.username))
+    found = {}
+    problems = []
+    for pk, summary, username in rows:
+        marker = summary.split()[0]
+        if marker in found:
+            problems.append(f"duplicate row for {marker}")
+        found[marker] = pk
+        if marker in owner and owner[marker] != username:
+            problems.append(f"{marker} saved for {username}, logged by {owner[marker]}")
+    for marker in sorted(acknowledged.keys() - found.keys()):
+        problems.append(f"acknowledged but missing: {marker}")
+    for marker in sorted(found.keys() - acknowledged.keys()):
+        problems.append(f"saved but never acknowledged: {marker}")
+    for marker in sorted(acknowledged.keys() & found.keys()):
+        if acknowledged[marker] != found[marker]:
+            problems.append(f"{marker}: redirected to contact {acknowledged[marker]}, row is {found[marker]}")
+    return acknowledged, problems
+
+
+def report(arguments, results, elapsed, rows):
+    outcomes = [outcome for result in results for outcome in result.outcomes]
+    board = [outcome.seconds for outcome in outcomes if outcome.kind == "board" and outcome.expected]
+    quick = [outcome.seconds for outcome in outcomes if outcome.kind == "quick log" and outcome.expected]
+    errors = [outcome for outcome in outcomes if not outcome.expected]
+    server_errors = [outcome for outcome in errors if outcome.status and outcome.status >= 500]
+    no_answer = [outcome for outcome in errors if outcome.status is None]
+    crashes = [f"session {result.number} stopped: {result.crash}" for result in results if result.crash]
+    acknowledged, problems = check(results, rows)
+    passed = not problems and not errors and not crashes
+
+    errors_by_kind = {}
+    for outcome in errors:
+        key = f"{outcome.kind}: {outcome.error or outcome.status}"
+        errors_by_kind[key] = errors_by_kind.get(key, 0) + 1
+
+    table = [
+        ("sessions", str(arguments.sessions)),
+        ("seconds", f"{arguments.seconds} (measured {elapsed:.1f})"),
+        ("requests", str(len(outcomes))),
+        ("board median / p95 ms", f"{median_ms(board):.0f} / {percentile(board, 0.95):.0f}"),
+        ("quick-log median / p95 ms", f"{median_ms(quick):.0f} / {percentile(quick, 0.95):.0f}"),
+        ("requests/s", f"{len(outcomes) / elapsed:.1f}"),
+        ("errors", f"{len(errors)} (5xx {len(server_errors)}, no answer {len(no_answer)})"),
+        ("acknowledged", str(len(acknowledged))),
+        ("rows found", str(len(rows))),
+        ("verdict", "PASS" if passed else "FAIL"),
+    ]
+    print()
+    print("| measure | value |")
+    print("| --- | --- |")
+    for name, value in table:
+        print(f"| {name} | {value} |")
+    for key, count in sorted(errors_by_kind.items()):
+        print(f"  {count} x {key}")
+    for problem in [*crashes, *problems][:50]:
+        print(f"  {problem}")
+    return passed
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    arguments = parser.parse_args()
+
+    environment = server_environment(arguments.database_url)
+    usernames = [f"load-staff-{number:02d}" for number in range(1, arguments.sessions + 1)]
+    print(f"recreating {urllib.parse.urlsplit(arguments.database_url).path.lstrip('/')} and migrating")
+    recreate_database(arguments.database_url)
+    prepare(environment, usernames)
+
+    port = free_port()
+    with tempfile.NamedTemporaryFile("w", prefix="loadtest-gunicorn-", suffix=".log", delete=False) as log:
+        server = start_gunicorn(environment, port, log)
+        print(
+            f"gunicorn on port {port} (log {log.name}); {arguments.sessions} sessions for {arguments.seconds} s"
+        )
+        try:
+            results, elapsed = drive(f"http://127.0.0.1:{port}", usernames, arguments.seconds)
+        finally:
+            stop_gunicorn(server)
+    rows = rows_in_database(environment)
+    passed = report(arguments, results, elapsed, rows)
+    sys.exit(0 if passed else 1)
+
+
+if __name__ == "__main__":
+    main()
