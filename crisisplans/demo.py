@@ -91,6 +91,10 @@ def _content(rng, service_name, service_phone):
     }
 
 
+def _unused(pool, used):
+    return [entry for entry in pool if entry not in used]
+
+
 def _answers(rng, base):
     return [max(1, min(5, base + rng.choice([-1, 0, 0, 1]))) for _ in range(7)]
 
@@ -164,7 +168,10 @@ def seed(*, rng, users, stdout):
             if edited < now:
                 sections = {
                     **plan.sections,
-                    "own_coping": [*plan.sections["own_coping"], rng.choice(OWN_COPING)],
+                    "own_coping": [
+                        *plan.sections["own_coping"],
+                        rng.choice(_unused(OWN_COPING, plan.sections["own_coping"])),
+                    ],
                 }
                 plan = update_plan(plan=plan, user=rng.choice(staff), sections=sections, now=edited)
         follow_up = FollowUp.objects.filter(plan=plan).first()

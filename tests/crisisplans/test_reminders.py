@@ -189,6 +189,7 @@ def test_the_command_without_now_uses_the_current_time(staff_user, capsys):
     assert "Reminded 1 follow-up(s)." in capsys.readouterr().out
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_four_threads_at_once_remind_each_of_1000_follow_ups_exactly_once():
     require_postgres()

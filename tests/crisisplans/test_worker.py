@@ -12,7 +12,7 @@ from django.db import connection
 
 from crisisplans.models import FollowUp, Reminder
 from tests.crisisplans.factories import FollowUpFactory
-from tests.helpers import require
+from tests.helpers import require, require_postgres
 
 BROKER_URL = "redis://127.0.0.1:6379/14"
 TASK_NAME = "crisisplans.tasks.send_due_followup_reminders_task"
@@ -40,9 +40,11 @@ def _database_url():
 
 
 @pytest.mark.celery_worker
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_reminder_task_runs_in_a_real_worker_and_marks_the_follow_up():
-    require(connection.vendor == "postgresql", "the worker shares the test database only on PostgreSQL")
+    # The worker is another process: it can share the test database only on PostgreSQL.
+    require_postgres()
     require(_redis_reachable(), f"needs Redis at {BROKER_URL}")
     import redis
 
