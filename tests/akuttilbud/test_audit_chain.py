@@ -149,6 +149,7 @@ def test_the_database_refuses_to_change_an_audit_event():
     assert event.person_id == 1
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db
 def test_postgres_refuses_to_delete_an_audit_event_outside_the_purge():
     require_postgres()
@@ -158,6 +159,7 @@ def test_postgres_refuses_to_delete_an_audit_event_outside_the_purge():
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db
 def test_postgres_purge_mark_does_not_let_recent_events_be_deleted(settings):
     require_postgres()
@@ -174,6 +176,7 @@ def test_postgres_purge_mark_does_not_let_recent_events_be_deleted(settings):
     assert AuditEvent.objects.filter(pk=recent.pk).exists()
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db
 def test_postgres_purge_mark_ends_with_the_purge(settings):
     require_postgres()

@@ -47,6 +47,7 @@ def leader_session(client, leader_user):
     return client.cookies["sessionid"].value
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_dropped_between_requests_is_replaced_and_the_request_works(leader_session):
     require_postgres()
@@ -62,6 +63,7 @@ def test_a_connection_dropped_between_requests_is_replaced_and_the_request_works
     assert _backend_pid() != dropped
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_dropped_during_a_request_fails_it_cleanly_and_the_next_works(leader_session):
     require_postgres()

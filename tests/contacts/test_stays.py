@@ -96,6 +96,7 @@ def test_booking_view_shows_the_overlap_beside_the_bed_field(staff_client):
     assert not Stay.objects.filter(person=person).exists()
 
 
+@pytest.mark.postgres_only
 def test_postgres_exclusion_constraint_refuses_a_direct_overlapping_insert():
     require_postgres()
     StayFactory(bed=3, check_in=EVENING, check_out=EVENING + datetime.timedelta(hours=14))
@@ -105,6 +106,7 @@ def test_postgres_exclusion_constraint_refuses_a_direct_overlapping_insert():
         )
 
 
+@pytest.mark.postgres_only
 def test_postgres_constraint_violation_becomes_the_same_form_error(staff_user, monkeypatch):
     require_postgres()
     _book(staff_user, PersonFactory(name="Første"))
