@@ -346,6 +346,10 @@ def drive(base_url, usernames, seconds):
     return results, time.monotonic() - started
 
 
+def machine_load():
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 # The verdict
 
 
@@ -387,7 +391,7 @@ def check(results, rows):
     return acknowledged, problems
 
 
-def report(arguments, results, elapsed, rows):
+def report(arguments, results, elapsed, rows, conditions):
     outcomes = [outcome for result in results for outcome in result.outcomes]
     board = [outcome.seconds for outcome in outcomes if outcome.kind == "board" and outcome.expected]
     quick = [outcome.seconds for outcome in outcomes if outcome.kind == "quick log" and outcome.expected]
@@ -414,6 +418,7 @@ def report(arguments, results, elapsed, rows):
         ("acknowledged", str(len(acknowledged))),
         ("rows found", str(len(rows))),
         ("verdict", "PASS" if passed else "FAIL"),
+        *conditions,
     ]
     print()
     print("| measure | value |")
@@ -449,11 +454,17 @@ def main():
             f"gunicorn on port {port} (log {log.name}); {arguments.sessions} sessions for {arguments.seconds} s"
         )
         try:
+            # The load generator shares the machine with the server: its own CPU time is reported.
+            load_before, cpu_before = machine_load(), time.process_time()
             results, elapsed = drive(f"http://127.0.0.1:{port}", usernames, arguments.seconds)
+            conditions = [
+                ("1-min load average before / after", f"{load_before} / {machine_load()}"),
+                ("load generator CPU s", f"{time.process_time() - cpu_before:.1f}"),
+            ]
         finally:
             stop_gunicorn(server)
     rows = rows_in_database(environment)
-    passed = report(arguments, results, elapsed, rows)
+    passed = report(arguments, results, elapsed, rows, conditions)
     sys.exit(0 if passed else 1)
 
 
