@@ -19,7 +19,12 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, env):
-    clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
+    # The browser tests' async-unsafe switch must not leak into a production check.
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION_ENV and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         env={**clean, **env},
