@@ -30,13 +30,68 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
         ],
     }
 
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "da-DK", "timezone_id": "Europe/Copenhagen",
-            "viewport": {"width": 1366, "height": 900}}
+    return {
+        **browser_context_args,
+        "locale": "da-DK",
+        "timezone_id": "Europe/Copenhagen",
+        "viewport": {"width": 1366, "height": 900},
+    }
+
+
+PASSWORD = "korrekt-hest-batteri-42"  # tests.factories.UserFactory's password
+
+
+@pytest.fixture
+def new_page(browser, browser_context_args):
+    """A page in a fresh browser context (its own cookies), as a second person at another PC."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(**browser_context_args, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, live_server, username, password=PASSWORD):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert "/login/" not in page.url, f"{username} could not log in"
+
+
+def press_access_key(page, key):
+    """Alt+key as Chromium on Linux takes an access key. Playwright drops the typed character
+    when Alt is held, and Chromium matches access keys on that character, so the key events go
+    through the DevTools protocol with it."""
+    session = page.context.new_cdp_session(page)
+    event = {
+        "modifiers": 1,  # Alt
+        "key": key,
+        "code": f"Key{key.upper()}",
+        "windowsVirtualKeyCode": ord(key.upper()),
+    }
+    session.send("Input.dispatchKeyEvent", {**event, "type": "keyDown", "text": key, "unmodifiedText": key})
+    session.send("Input.dispatchKeyEvent", {**event, "type": "keyUp"})
+    session.detach()
