@@ -6,7 +6,8 @@ from .models import AuditAction, AuditEvent
 
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
-    username = django_filters.CharFilter(lookup_expr="iexact", label=_("User name"))
+    # As long as a user name can be: a longer one matches nothing, and SQLite refuses huge LIKE patterns.
+    username = django_filters.CharFilter(lookup_expr="iexact", label=_("User name"), max_length=150)
     person_id = django_filters.NumberFilter(label=_("Person number (id)"))
     from_date = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
     to_date = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
