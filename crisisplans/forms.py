@@ -126,8 +126,9 @@ class BasePersonEntryFormSet(forms.BaseFormSet):
         ]
 
 
+# absolute_max: a forged TOTAL_FORMS would otherwise make Django build and render 1,030 forms.
 PersonEntryFormSet = forms.formset_factory(
-    PersonEntryForm, formset=BasePersonEntryFormSet, extra=2, max_num=30, validate_max=True
+    PersonEntryForm, formset=BasePersonEntryFormSet, extra=2, max_num=30, validate_max=True, absolute_max=30
 )
 
 

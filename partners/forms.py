@@ -32,6 +32,10 @@ ContactPersonFormSet = forms.inlineformset_factory(
     fields=["name", "role", "phone", "email"],
     extra=2,
     can_delete=True,
+    # A forged TOTAL_FORMS would otherwise make Django build and render 2,000 forms.
+    max_num=50,
+    validate_max=True,
+    absolute_max=50,
 )
 
 
