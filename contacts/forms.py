@@ -95,6 +95,19 @@ class ArrivalForm(forms.Form):
         return _not_in_future(self.cleaned_data.get("arrived_at"))
 
 
+class ChecklistField(forms.ModelMultipleChoiceField):
+    """Refuses a value that cannot be an id before it reaches the database (SQLite cannot bind
+    integers beyond 64 bits)."""
+
+    def _check_values(self, value):
+        for key in value or ():
+            if not str(key).isdigit() or len(str(key)) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
+                )
+        return super()._check_values(value)
+
+
 class ContactForm(forms.ModelForm):
     started_at = datetime_field(_("Started"), required=True, help_text=_("Phone rang / citizen arrived."))
     answered_at = datetime_field(_("Answered"))
@@ -124,6 +137,7 @@ class ContactForm(forms.ModelForm):
             "reasons": forms.CheckboxSelectMultiple,
             "outcomes": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"reasons": ChecklistField, "outcomes": ChecklistField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
