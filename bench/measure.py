@@ -1,5 +1,6 @@
 """One measurement pass against the database in DATABASE_URL; prints JSON. Run by bench/run.py."""
 
+import csv
 import datetime
 import json
 import os
@@ -8,6 +9,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akuttilbud.settings")
@@ -19,6 +21,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from akuttilbud.models import Role, User  # noqa: E402
@@ -26,10 +29,12 @@ from contacts.models import Channel, Contact, Person  # noqa: E402
 from crisisplans.models import CrisisPlan, FollowUp  # noqa: E402
 from crisisplans.services import send_due_followup_reminders  # noqa: E402
 from reporting import exports  # noqa: E402
+from reporting.forms import DashboardPeriodForm  # noqa: E402
 from reporting.periods import Period  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 REMINDER_FOLLOW_UPS = int(os.environ.get("BENCH_FOLLOW_UPS", "100000"))
+PERSON_CONTACTS = 200
 
 
 def percentile(values, share):
@@ -38,20 +43,28 @@ def percentile(values, share):
     return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
 
 
-def time_page(client, path):
+def _get(client, path, expect=None):
+    response = client.get(path)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200, (path, response.status_code)
+    if expect is not None:
+        assert expect.encode() in body, (path, expect)
+    return response
+
+
+def time_page(client, path, expect=None):
+    """Median and 95th percentile of the server time of ``path``, and its query count."""
     for _warm_up in range(2):
-        response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
+        _get(client, path, expect)
     timings = []
     for _run in range(RUNS):
         started = time.perf_counter()
-        response = client.get(path)
-        if getattr(response, "streaming", False):
-            b"".join(response.streaming_content)
+        _get(client, path)
         timings.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as queries:
-        client.get(path)
+        _get(client, path)
     return {
+        "path": path,
         "median_ms": statistics.median(timings),
         "p95_ms": percentile(timings, 0.95),
         "queries": len(queries),
@@ -60,7 +73,13 @@ def time_page(client, path):
 
 def user(username, role, superuser=False):
     account, _created = User.objects.get_or_create(
-        username=username, defaults={"role": role, "is_superuser": superuser, "is_staff": superuser}
+        username=username,
+        defaults={
+            "role": role,
+            "is_superuser": superuser,
+            "is_staff": superuser,
+            "email": f"{username}@bench.example.dk",
+        },
     )
     return account
 
@@ -71,7 +90,7 @@ def client_for(account):
     return client
 
 
-def person_with_200_contacts(staff):
+def person_with_contacts(staff):
     person = Person.objects.filter(nickname="bench-200").first()
     if person is None:
         person = Person.objects.create(nickname="bench-200")
@@ -85,57 +104,102 @@ def person_with_200_contacts(staff):
                 acuteness=3,
                 summary="bench",
             )
-            for hours in range(1, 201)
+            for hours in range(1, PERSON_CONTACTS + 1)
         )
+    assert person.contacts.count() == PERSON_CONTACTS
     return person
 
 
+def _lines(chunks):
+    """The stream cut at line feeds, so ``csv.reader`` can join a quoted cell's lines itself."""
+    rest = ""
+    for chunk in chunks:
+        *lines, rest = (rest + chunk).split("\n")
+        for line in lines:
+            yield line + "\n"
+    if rest:
+        yield rest
+
+
 def measure_export(period):
-    rows = 0
+    """Rows/s of the contacts export (CSV records, header left out) and its peak memory growth.
+
+    The timed pass counts only the time spent inside the export's generator; the memory pass is
+    a second run under tracemalloc, which would otherwise slow the timed one.
+    """
+    chunks = iter(exports.stream("contacts", period, "standard"))
+    seconds = 0.0
+    received = []
+
+    def timed_chunks():
+        nonlocal seconds
+        while True:
+            started = time.perf_counter()
+            chunk = next(chunks, None)
+            seconds += time.perf_counter() - started
+            if chunk is None:
+                return
+            received.append(len(chunk))
+            yield chunk
+
+    rows = sum(1 for _record in csv.reader(_lines(timed_chunks()))) - 1
     tracemalloc.start()
     baseline, _peak = tracemalloc.get_traced_memory()
-    started = time.perf_counter()
-    for chunk in exports.stream("contacts", period, "standard"):
-        rows += chunk.count("\n")
-    seconds = time.perf_counter() - started
+    for _chunk in exports.stream("contacts", period, "standard"):
+        pass
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rows -= 1  # the header
     return {
         "rows": rows,
         "seconds": seconds,
         "rows_per_s": rows / seconds,
         "peak_mb": (peak - baseline) / 2**20,
+        "megabytes": sum(received) / 2**20,
     }
+
+
+# The export's source columns as PostgreSQL itself would deliver them: the same rows in the same
+# order, the reasons joined, the first-contact flag and the person's columns.
+COPY_SQL = """COPY (
+    SELECT c.id, c.started_at AT TIME ZONE 'Europe/Copenhagen', c.channel, c.direction, c.caller_role,
+           c.acuteness,
+           (SELECT string_agg(r.name, '|' ORDER BY r.position, r.name)
+              FROM contacts_contact_reasons cr JOIN contacts_reason r ON r.id = cr.reason_id
+             WHERE cr.contact_id = c.id),
+           c.in_target_group, c.person_id IS NULL, c.stated_age, c.notification_decision,
+           c.answered_at - c.started_at, c.ended_at - COALESCE(c.answered_at, c.started_at),
+           p.cpr_index, p.birth_date, p.birth_year, p.home_municipality_id, p.psychiatry_contact,
+           c.person_id IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM contacts_contact e
+                WHERE e.person_id = c.person_id
+                  AND (e.started_at, e.id) < (c.started_at, c.id))
+      FROM contacts_contact c LEFT JOIN contacts_person p ON p.id = c.person_id
+     WHERE c.started_at >= %s AND c.started_at < %s
+     ORDER BY c.started_at, c.id
+) TO STDOUT WITH CSV"""
 
 
 def measure_copy(period):
     """PostgreSQL's own COPY of the export's columns: the floor for an export."""
     if connection.vendor != "postgresql":
         return None
-    sql = """COPY (SELECT c.id, c.started_at AT TIME ZONE 'Europe/Copenhagen', c.channel, c.direction,
-                  c.caller_role, c.acuteness, c.in_target_group, c.answered_at - c.started_at,
-                  c.ended_at - c.answered_at, p.cpr_index, p.birth_date, p.birth_year, p.home_municipality_id
-             FROM contacts_contact c LEFT JOIN contacts_person p ON p.id = c.person_id
-             WHERE c.started_at >= %s AND c.started_at < %s ORDER BY c.started_at) TO STDOUT WITH CSV"""
     connection.ensure_connection()
-    raw = connection.connection
     started = time.perf_counter()
-    rows = 0
-    with raw.cursor() as cursor:
-        query = cursor.mogrify(sql, [period.start_at, period.end_at])
-        with cursor.copy(query) as copy:
-            for block in copy:
-                rows += bytes(block).count(b"\n")
+    with connection.connection.cursor() as cursor:
+        with cursor.copy(cursor.mogrify(COPY_SQL, [period.start_at, period.end_at])) as copy:
+            for _block in copy:
+                pass
+        rows = cursor.rowcount
     seconds = time.perf_counter() - started
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
 
 
-def measure_reminders(staff):
+def measure_reminders(staff, person):
+    """The reminder job over REMINDER_FOLLOW_UPS follow-ups made due for it, removed afterwards."""
     now = timezone.now()
-    person = Person.objects.filter(nickname="bench-200").first()
-    plans = []
+    assert not FollowUp.objects.due(now).exists(), "the data already holds due follow-ups"
     with transaction.atomic():
+        plans = []
         for first in range(0, REMINDER_FOLLOW_UPS, 5000):
             plans.extend(
                 CrisisPlan.objects.bulk_create(
@@ -154,13 +218,16 @@ def measure_reminders(staff):
             ),
             batch_size=5000,
         )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE crisisplans_followup, crisisplans_crisisplan")
     started = time.perf_counter()
     reminded = send_due_followup_reminders(now)
     seconds = time.perf_counter() - started
-    plan_ids = [plan.pk for plan in plans]
+    assert reminded == REMINDER_FOLLOW_UPS, reminded
+    assert not FollowUp.objects.due(now).exists()
     with transaction.atomic():
-        for first in range(0, len(plan_ids), 5000):
-            CrisisPlan.objects.filter(pk__in=plan_ids[first : first + 5000]).delete()
+        CrisisPlan.objects.filter(person=person).delete()
     return {"follow_ups": reminded, "seconds": seconds}
 
 
@@ -169,25 +236,38 @@ def main():
     leader = user("bench-leader", Role.LEADER)
     admin = user("bench-admin", Role.LEADER, superuser=True)
     staff_client, leader_client, admin_client = client_for(staff), client_for(leader), client_for(admin)
-    person = person_with_200_contacts(staff)
+    person = person_with_contacts(staff)
     today = timezone.localdate()
-    year = Period(today - datetime.timedelta(days=365), today + datetime.timedelta(days=1))
+    year = Period.inclusive(today - datetime.timedelta(days=364), today)
+    dashboard_query = {"preset": "custom", "start": year.start.isoformat(), "end": year.last_day.isoformat()}
+    form = DashboardPeriodForm(dashboard_query)
+    assert form.is_valid() and form.period == year, form.errors
+    phone_page_500 = Contact.objects.filter(channel=Channel.PHONE).order_by("-started_at", "-id")[499 * 50]
     result = {
         "database": connection.vendor,
         "contacts": Contact.objects.count(),
-        "board": time_page(staff_client, "/contacts/board/"),
-        "person_page": time_page(staff_client, f"/contacts/persons/{person.pk}/"),
-        "person_plans_fragment": time_page(staff_client, f"/plans/persons/{person.pk}/"),
-        "contact_list_page_500": time_page(staff_client, "/contacts/?channel=phone&page=500"),
+        "board": time_page(staff_client, reverse("contacts:board")),
+        "person_page": time_page(
+            staff_client, reverse("contacts:person_detail", args=[person.pk]), expect="bench"
+        ),
+        "person_plans_fragment": time_page(
+            staff_client, reverse("crisisplans:person_section", args=[person.pk])
+        ),
+        "contact_list_page_500": time_page(
+            staff_client,
+            f"{reverse('contacts:contact_list')}?{urlencode({'channel': 'phone', 'page': 500})}",
+            expect=reverse("contacts:contact_detail", args=[phone_page_500.pk]),
+        ),
         "admin_changelist_page_500": time_page(
-            admin_client, "/admin/contacts/contact/?channel__exact=phone&p=500"
+            admin_client,
+            f"{reverse('admin:contacts_contact_changelist')}?{urlencode({'channel__exact': 'phone', 'p': 500})}",
         ),
         "dashboard_year": time_page(
-            leader_client, f"/reporting/dashboard/?preset=custom&start={year.start}&end={year.last_day}"
+            leader_client, f"{reverse('reporting:dashboard')}?{urlencode(dashboard_query)}"
         ),
         "export_contacts_year": measure_export(year),
         "copy_contacts_year": measure_copy(year),
-        "reminder_job": measure_reminders(staff),
+        "reminder_job": measure_reminders(staff, person),
     }
     print(json.dumps(result))
 

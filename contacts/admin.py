@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Outcome, Reason
+from .models import Contact, Outcome, Reason
 
 
 @admin.register(Reason)
@@ -13,3 +13,22 @@ class ReasonAdmin(admin.ModelAdmin):
 class OutcomeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "position", "active"]
     list_editable = ["position", "active"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    """A plain list of contacts; read-only, since changes here would bypass the audit log."""
+
+    list_display = ["started_at", "channel", "direction", "person", "acuteness", "staff"]
+    list_filter = ["channel"]
+    # The contact list's page size, so that page 500 holds the same contacts in both.
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

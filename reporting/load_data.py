@@ -1,18 +1,25 @@
-"""Realistic data at scale for benchmarks: bulk inserts only, shaped like the demo data.
+"""Realistic data at scale for benchmarks, shaped like the demo data.
 
 Contacts spread over up to three years with the hour-of-day and channel mix the guide describes
 (three in four by phone, one in five walk-in, most in late afternoon and evening); persons with
 repeat contacts, about two in three identified by CPR; stays that never double-book a bed; crisis
 plans with follow-ups and paired SWEMWBS scores; partners and referrals.
+
+Rows are plain tuples written straight to the tables: ``COPY … FROM STDIN`` on PostgreSQL,
+``executemany`` on SQLite. Model instances and ``bulk_create`` cost more in Python than the
+database spends storing the rows, and a million contacts must load within minutes.
 """
 
 import datetime
+import json
 import random
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from akuttilbud.cpr import birth_date as cpr_birth_date
+from akuttilbud.cpr import blind_index, encrypt
 from akuttilbud.models import Municipality, Role, ServiceSettings, User
 from contacts.models import (
     Callback,
@@ -30,7 +37,7 @@ from crisisplans.models import CrisisPlan, FollowUp, FollowUpStatus, Occasion, W
 from crisisplans.swemwbs import metric_score
 from partners.models import Partner, PartnerKind, Referral, ReferralDirection
 
-BATCH = 5000
+BATCH = 20_000
 
 CHANNEL_WEIGHTS = {
     Channel.PHONE: 75,
@@ -43,16 +50,117 @@ CHANNEL_WEIGHTS = {
 # Relative number of contacts per local hour 0..23: quiet nights, rising through the afternoon,
 # peaking in the evening.
 HOUR_WEIGHTS = [3, 2, 2, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 6, 7, 8, 10, 11, 12, 12, 11, 9, 7, 5]
+CALLER_ROLE_WEIGHTS = {
+    CallerRole.CITIZEN: 85,
+    CallerRole.RELATIVE: 9,
+    CallerRole.PARTNER: 4,
+    CallerRole.OTHER: 2,
+}
+ACUTENESS_WEIGHTS = {1: 10, 2: 35, 3: 55}
 
 
-def _weighted(rng, weights):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
+def _cumulative(weights):
+    total, cumulative = 0, []
+    for weight in weights:
+        total += weight
+        cumulative.append(total)
+    return cumulative
 
 
 def _synthetic_cpr(index):
     """A valid, unique CPR for index 0..79,999,999: 20,000 birth dates × 4,000 serials (1900s)."""
     born = datetime.date(1945, 1, 1) + datetime.timedelta(days=index % 20000)
     return f"{born:%d%m%y}{index // 20000:04d}"
+
+
+class _Table:
+    """Writes tuples of chosen columns to one model's table; every other column gets its default.
+
+    JSON columns are given as JSON text."""
+
+    def __init__(self, model, columns, now):
+        self.model = model
+        self.table = model._meta.db_table
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        self.columns = list(columns)
+        self.fields = [fields[name] for name in self.columns]
+        self.defaults = []
+        for name, field in fields.items():
+            if name in self.columns or field.primary_key:
+                continue
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                value = now
+            elif field.has_default() or not field.null:
+                value = field.get_default()
+                if value is None and not field.null:
+                    raise ValueError(f"{self.table}.{name} needs a value")
+            else:
+                value = None
+            self.defaults.append((name, field, value))
+        self.all_columns = self.columns + [name for name, _field, _value in self.defaults]
+        self.tail = tuple(self._adapt(field, value) for _name, field, value in self.defaults)
+
+    @staticmethod
+    def _adapt(field, value):
+        if isinstance(field, models.JSONField):
+            return json.dumps(value)
+        if connection.vendor == "sqlite" and value is not None:
+            return field.get_db_prep_save(value, connection)
+        return value
+
+    def allocate_ids(self, count):
+        """Reserve ``count`` primary keys, so rows can be linked before they are written."""
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) + %s)",
+                    [self.table, self.table, count - 1],
+                )
+                last = cursor.fetchone()[0]
+            else:
+                cursor.execute(f'SELECT COALESCE(MAX(id), 0) + %s FROM "{self.table}"', [count])  # noqa: S608
+                last = cursor.fetchone()[0]
+        return range(last - count + 1, last + 1)
+
+    def write(self, rows, *, with_ids=False):
+        columns = (["id"] if with_ids else []) + self.all_columns
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        tail = self.tail
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f'COPY "{self.table}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row + tail)
+                return
+            fields = ([None] if with_ids else []) + self.fields
+            converters = [_sqlite_converter(field) for field in fields]
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f'INSERT INTO "{self.table}" ({quoted}) VALUES ({marks})',  # noqa: S608
+                [
+                    tuple(
+                        convert(value) if convert and value is not None else value
+                        for convert, value in zip(converters, row, strict=False)
+                    )
+                    + tail
+                    for row in rows
+                ],
+            )
+
+
+def _sqlite_converter(field):
+    """How SQLite stores a value of ``field``, as Django writes it."""
+    if field is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        return lambda value: value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+    if isinstance(field, models.DateField):
+        return lambda value: value.isoformat()
+    if isinstance(field, models.DecimalField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, models.BooleanField):
+        return int
+    return None
 
 
 def generate(*, contacts, seed=1, stdout=None):
@@ -64,13 +172,13 @@ def generate(*, contacts, seed=1, stdout=None):
     service = ServiceSettings.load()
 
     with transaction.atomic():
-        staff = _staff(rng)
+        staff = _staff()
         persons = _persons(rng, max(1, contacts // 5), now)
         say(f"persons: {len(persons)}")
-        partners = _partners(rng)
-        contact_ids, walk_ins = _contacts(rng, contacts, persons, staff, partners, start_day, span_days)
+        partners = _partners()
+        contact_ids, walk_ins = _contacts(rng, contacts, persons, staff, start_day, span_days, now)
         say(f"contacts: {len(contact_ids)}")
-        stays = _stays(rng, persons, staff, service.beds, start_day, span_days, now)
+        stays = _stays(rng, persons, staff, service.beds, start_day, now)
         say(f"stays: {stays}")
         plans = _plans_and_follow_ups(rng, walk_ins, staff, service.follow_up_days, now)
         say(f"crisis plans: {plans}")
@@ -78,11 +186,14 @@ def generate(*, contacts, seed=1, stdout=None):
             rng, contacts // 30, staff, start_day, span_days, service.goal_call_back_hours, now
         )
         say(f"call-backs: {callbacks}")
-        referrals = _referrals(rng, contact_ids, partners, staff)
+        referrals = _referrals(rng, contact_ids, partners, staff, now)
         say(f"referrals: {referrals}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
-def _staff(rng):
+def _staff():
     users = []
     for number in range(1, 21):
         user, created = User.objects.get_or_create(
@@ -100,27 +211,70 @@ def _persons(rng, count, now):
     municipality_codes = list(Municipality.objects.values_list("code", flat=True))
     home_codes = municipality_codes[:3] + rng.sample(municipality_codes, 5)
     offset = Person.objects.count()
+    table = _Table(
+        Person,
+        [
+            "nickname",
+            "home_municipality_id",
+            "psychiatry_contact",
+            "created_at",
+            "cpr_encrypted",
+            "cpr_index",
+            "birth_date",
+            "name",
+            "birth_year",
+        ],
+        now,
+    )
+    ids = table.allocate_ids(count)
+    persons = []
     rows = []
-    for number in range(count):
-        person = Person(
-            nickname=f"Gæst {offset + number}" if number % 7 == 0 else "",
-            home_municipality_id=rng.choice(home_codes),
-            psychiatry_contact=rng.choice(["yes", "no", "unknown"]),
-            created_at=now,
-        )
+    for number, person_id in enumerate(ids):
+        index = offset + number
+        nickname = f"Gæst {index}" if number % 7 == 0 else ""
+        municipality = rng.choice(home_codes)
+        psychiatry = rng.choice(["yes", "no", "unknown"])
         if number % 3 != 0:
-            person.set_cpr(_synthetic_cpr(offset + number))
-            person.name = f"Borger {offset + number}"
+            cpr = _synthetic_cpr(index)
+            rows.append(
+                (
+                    person_id,
+                    nickname,
+                    municipality,
+                    psychiatry,
+                    now,
+                    encrypt(cpr),
+                    blind_index(cpr),
+                    cpr_birth_date(cpr),
+                    f"Borger {index}",
+                    None,
+                )
+            )
+            persons.append((person_id, True))
         else:
-            person.birth_year = rng.randint(1950, 2005)
-        rows.append(person)
-    created = []
-    for first in range(0, len(rows), BATCH):
-        created.extend(Person.objects.bulk_create(rows[first : first + BATCH]))
-    return [(person.pk, person.has_cpr) for person in created]
+            rows.append(
+                (
+                    person_id,
+                    nickname,
+                    municipality,
+                    psychiatry,
+                    now,
+                    "",
+                    None,
+                    None,
+                    "",
+                    rng.randint(1950, 2005),
+                )
+            )
+            persons.append((person_id, False))
+        if len(rows) == BATCH:
+            table.write(rows, with_ids=True)
+            rows = []
+    table.write(rows, with_ids=True)
+    return persons
 
 
-def _partners(rng):
+def _partners():
     kinds = list(PartnerKind.objects.values_list("pk", flat=True))
     existing = list(
         Partner.objects.filter(name__startswith="Belastningspartner").values_list("pk", flat=True)
@@ -134,71 +288,105 @@ def _partners(rng):
     return [partner.pk for partner in created]
 
 
-def _contacts(rng, count, persons, staff, partners, start_day, span_days):
+def _contacts(rng, count, persons, staff, start_day, span_days, now):
     reasons = list(Reason.objects.values_list("pk", flat=True))
     outcomes = list(Outcome.objects.values_list("pk", flat=True))
+    person_ids = [person_id for person_id, _has_cpr in persons]
     # A few frequent callers make most repeat contacts, as services report.
-    frequent = persons[: max(1, len(persons) // 20)]
-    channels = list(CHANNEL_WEIGHTS)
-    channel_weights = list(CHANNEL_WEIGHTS.values())
-    ids = []
+    frequent = person_ids[: max(1, len(person_ids) // 20)]
+    channels, channel_weights = list(CHANNEL_WEIGHTS), _cumulative(CHANNEL_WEIGHTS.values())
+    roles, role_weights = list(CALLER_ROLE_WEIGHTS), _cumulative(CALLER_ROLE_WEIGHTS.values())
+    levels, level_weights = list(ACUTENESS_WEIGHTS), _cumulative(ACUTENESS_WEIGHTS.values())
+    hour_weights = _cumulative(HOUR_WEIGHTS)
+    # Every local midnight once, in UTC so that adding hours is plain arithmetic across DST.
+    midnights = [
+        timezone.make_aware(
+            datetime.datetime.combine(start_day + datetime.timedelta(days=day), datetime.time())
+        ).astimezone(datetime.UTC)
+        for day in range(span_days + 1)
+    ]
+    hours = range(24)
+    table = _Table(
+        Contact,
+        [
+            "channel",
+            "direction",
+            "caller_role",
+            "person_id",
+            "started_at",
+            "answered_at",
+            "ended_at",
+            "acuteness",
+            "in_target_group",
+            "summary",
+            "staff_id",
+            "created_at",
+            "updated_at",
+        ],
+        now,
+    )
+    reason_table = _Table(Contact.reasons.through, ["contact_id", "reason_id"], now)
+    outcome_table = _Table(Contact.outcomes.through, ["contact_id", "outcome_id"], now)
+    ids = table.allocate_ids(count)
     walk_ins = []
+    choices, random_number, randint, randrange, choice = (
+        rng.choices,
+        rng.random,
+        rng.randint,
+        rng.randrange,
+        rng.choice,
+    )
+    timedelta = datetime.timedelta
     for first in range(0, count, BATCH):
-        batch = []
-        for _number in range(min(BATCH, count - first)):
-            channel = rng.choices(channels, weights=channel_weights)[0]
-            day = start_day + datetime.timedelta(days=rng.randrange(span_days))
-            hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
-            started = timezone.make_aware(
-                datetime.datetime.combine(day, datetime.time(hour, rng.randrange(60), rng.randrange(60)))
+        rows, reason_links, outcome_links = [], [], []
+        for contact_id in ids[first : first + BATCH]:
+            channel = choices(channels, cum_weights=channel_weights)[0]
+            hour = choices(hours, cum_weights=hour_weights)[0]
+            started = midnights[randrange(span_days)] + timedelta(
+                hours=hour, minutes=randrange(60), seconds=randrange(60)
             )
-            wait = datetime.timedelta(
-                seconds=rng.randint(5, 300) if channel == Channel.PHONE else rng.randint(60, 2400)
-            )
-            roll = rng.random()
+            wait = timedelta(seconds=randint(5, 300) if channel == Channel.PHONE else randint(60, 2400))
+            roll = random_number()
             if channel == Channel.PHONE and roll < 0.4:
-                person = None
+                person_id = None
             elif roll < 0.5:
-                person = rng.choice(frequent)
+                person_id = choice(frequent)
             else:
-                person = rng.choice(persons)
-            batch.append(
-                Contact(
-                    channel=channel,
-                    direction=Direction.OUTGOING if rng.random() < 0.08 else Direction.INCOMING,
-                    caller_role=rng.choices(
-                        [CallerRole.CITIZEN, CallerRole.RELATIVE, CallerRole.PARTNER, CallerRole.OTHER],
-                        [85, 9, 4, 2],
-                    )[0],
-                    person_id=person[0] if person else None,
-                    started_at=started,
-                    answered_at=started + wait,
-                    ended_at=started + wait + datetime.timedelta(minutes=rng.randint(3, 90)),
-                    acuteness=rng.choices([1, 2, 3], [10, 35, 55])[0],
-                    in_target_group=rng.random() < 0.92,
-                    summary="Belastningsdata",
-                    staff_id=rng.choice(staff),
+                person_id = choice(person_ids)
+            rows.append(
+                (
+                    contact_id,
+                    channel,
+                    Direction.OUTGOING if random_number() < 0.08 else Direction.INCOMING,
+                    choices(roles, cum_weights=role_weights)[0],
+                    person_id,
+                    started,
+                    started + wait,
+                    started + wait + timedelta(minutes=randint(3, 90)),
+                    choices(levels, cum_weights=level_weights)[0],
+                    random_number() < 0.92,
+                    "Belastningsdata",
+                    choice(staff),
+                    started,
+                    started,
                 )
             )
-        created = Contact.objects.bulk_create(batch)
-        reason_links = []
-        outcome_links = []
-        for contact in created:
-            ids.append(contact.pk)
-            if contact.channel == Channel.WALK_IN and contact.person_id:
-                walk_ins.append((contact.pk, contact.person_id, contact.started_at))
-            for reason in rng.sample(reasons, rng.randint(0, 2)):
-                reason_links.append(Contact.reasons.through(contact_id=contact.pk, reason_id=reason))
-            outcome_links.append(
-                Contact.outcomes.through(contact_id=contact.pk, outcome_id=rng.choice(outcomes))
-            )
-        Contact.reasons.through.objects.bulk_create(reason_links)
-        Contact.outcomes.through.objects.bulk_create(outcome_links)
+            if channel == Channel.WALK_IN and person_id:
+                walk_ins.append((contact_id, person_id, started))
+            for reason in rng.sample(reasons, randint(0, 2)):
+                reason_links.append((contact_id, reason))
+            outcome_links.append((contact_id, choice(outcomes)))
+        table.write(rows, with_ids=True)
+        reason_table.write(reason_links)
+        outcome_table.write(outcome_links)
     return ids, walk_ins
 
 
-def _stays(rng, persons, staff, beds, start_day, span_days, now):
+def _stays(rng, persons, staff, beds, start_day, now):
     identified = [pk for pk, has_cpr in persons if has_cpr] or [persons[0][0]]
+    table = _Table(
+        Stay, ["person_id", "bed", "check_in", "check_out", "meals", "created_by_id", "created_at"], now
+    )
     rows = []
     for bed in range(1, beds + 1):
         day = start_day
@@ -213,96 +401,91 @@ def _stays(rng, persons, staff, beds, start_day, span_days, now):
                 if check_out > now:
                     break
                 rows.append(
-                    Stay(
-                        person_id=rng.choice(identified),
-                        bed=bed,
-                        check_in=check_in,
-                        check_out=check_out,
-                        meals=nights * 2,
-                        created_by_id=rng.choice(staff),
+                    (
+                        rng.choice(identified),
+                        bed,
+                        check_in,
+                        check_out,
+                        nights * 2,
+                        rng.choice(staff),
+                        check_in,
                     )
                 )
                 day += datetime.timedelta(days=nights)
             else:
                 day += datetime.timedelta(days=1)
-    Stay.objects.bulk_create(rows, batch_size=BATCH)
+    table.write(rows)
     return len(rows)
 
 
 def _plans_and_follow_ups(rng, walk_ins, staff, follow_up_days, now):
     chosen = [walk_in for walk_in in walk_ins if rng.random() < 0.3]
-    plans = []
-    for first in range(0, len(chosen), BATCH):
-        plans.extend(
-            CrisisPlan.objects.bulk_create(
-                CrisisPlan(
-                    person_id=person_id,
-                    contact_id=contact_id,
-                    created_at=started,
-                    created_by_id=rng.choice(staff),
-                    sections={"warning_signs": ["Kan ikke sove"], "own_coping": ["Går en tur"]},
-                )
-                for contact_id, person_id, started in chosen[first : first + BATCH]
-            )
-        )
-    follow_ups = []
-    scores = []
-    for plan in plans:
-        due = plan.created_at + datetime.timedelta(days=follow_up_days)
+    plan_table = _Table(
+        CrisisPlan, ["person_id", "contact_id", "created_at", "created_by_id", "sections", "updated_at"], now
+    )
+    follow_up_table = _Table(
+        FollowUp,
+        ["plan_id", "due_at", "first_due_at", "status", "completed_at", "reminded_at", "attempts"],
+        now,
+    )
+    score_table = _Table(
+        WellbeingScore,
+        [
+            "person_id",
+            "occasion",
+            "recorded_at",
+            "recorded_by_id",
+            *[f"item_{number}" for number in range(1, 8)],
+            "raw_score",
+            "metric_score",
+        ],
+        now,
+    )
+    sections = json.dumps({"warning_signs": ["Kan ikke sove"], "own_coping": ["Går en tur"]})
+    ids = plan_table.allocate_ids(len(chosen)) if chosen else []
+    plans, follow_ups, scores = [], [], []
+    statuses = [
+        FollowUpStatus.REACHED,
+        FollowUpStatus.NOT_REACHED,
+        FollowUpStatus.DECLINED,
+        FollowUpStatus.OPEN,
+    ]
+    for plan_id, (contact_id, person_id, started) in zip(ids, chosen, strict=True):
+        created_by = rng.choice(staff)
+        plans.append((plan_id, person_id, contact_id, started, created_by, sections, started))
+        due = started + datetime.timedelta(days=follow_up_days)
         if due > now:
             status, completed = FollowUpStatus.OPEN, None
         else:
-            status = rng.choices(
-                [
-                    FollowUpStatus.REACHED,
-                    FollowUpStatus.NOT_REACHED,
-                    FollowUpStatus.DECLINED,
-                    FollowUpStatus.OPEN,
-                ],
-                [70, 15, 5, 10],
-            )[0]
+            status = rng.choices(statuses, [70, 15, 5, 10])[0]
             completed = (
                 due + datetime.timedelta(hours=rng.randint(0, 48)) if status != FollowUpStatus.OPEN else None
             )
+            if completed is not None and completed > now:
+                completed = now
         follow_ups.append(
-            FollowUp(
-                plan_id=plan.pk,
-                due_at=due,
-                first_due_at=due,
-                status=status,
-                completed_at=completed,
-                reminded_at=due if due <= now else None,
-                attempts=1 if completed else 0,
-            )
+            (plan_id, due, due, status, completed, due if due <= now else None, 1 if completed else 0)
         )
         if rng.random() < 0.5:
-            scores.append(
-                _score(rng, plan.person_id, Occasion.CONTACT, plan.created_at, plan.created_by_id, 0)
-            )
+            scores.append(_score(rng, person_id, Occasion.CONTACT, started, created_by, 0))
             if status == FollowUpStatus.REACHED:
-                scores.append(
-                    _score(rng, plan.person_id, Occasion.FOLLOW_UP, completed, plan.created_by_id, 1)
-                )
-    FollowUp.objects.bulk_create(follow_ups, batch_size=BATCH)
-    WellbeingScore.objects.bulk_create(scores, batch_size=BATCH)
+                scores.append(_score(rng, person_id, Occasion.FOLLOW_UP, completed, created_by, 1))
+    for first in range(0, len(plans), BATCH):
+        plan_table.write(plans[first : first + BATCH], with_ids=True)
+    follow_up_table.write(follow_ups)
+    score_table.write(scores)
     return len(plans)
 
 
 def _score(rng, person_id, occasion, at, user_id, lift):
     items = [min(5, max(1, rng.randint(1, 4) + (lift if rng.random() < 0.6 else 0))) for _ in range(7)]
-    score = WellbeingScore(
-        person_id=person_id,
-        occasion=occasion,
-        recorded_at=at,
-        recorded_by_id=user_id,
-        **{f"item_{number}": value for number, value in enumerate(items, start=1)},
-    )
-    score.raw_score = sum(items)
-    score.metric_score = Decimal(metric_score(score.raw_score))
-    return score
+    raw = sum(items)
+    return (person_id, occasion, at, user_id, *items, raw, Decimal(metric_score(raw)))
 
 
 def _callbacks(rng, count, staff, start_day, span_days, goal_hours, now):
+    table = _Table(Callback, ["kind", "received_at", "phone", "due_at", "done_at", "done_by_id"], now)
+    kinds = list(CallbackKind)
     rows = []
     for _number in range(count):
         day = start_day + datetime.timedelta(days=rng.randrange(span_days))
@@ -313,30 +496,37 @@ def _callbacks(rng, count, staff, start_day, span_days, goal_hours, now):
         )
         done = received + datetime.timedelta(minutes=rng.randint(5, 240))
         rows.append(
-            Callback(
-                kind=rng.choice(list(CallbackKind)),
-                received_at=received,
-                phone="20304050",
-                due_at=received + datetime.timedelta(hours=goal_hours),
-                done_at=done if done < now else None,
-                done_by_id=rng.choice(staff) if done < now else None,
+            (
+                rng.choice(kinds),
+                received,
+                "20304050",
+                received + datetime.timedelta(hours=goal_hours),
+                done if done < now else None,
+                rng.choice(staff) if done < now else None,
             )
         )
-    Callback.objects.bulk_create(rows, batch_size=BATCH)
+    table.write(rows)
     return len(rows)
 
 
-def _referrals(rng, contact_ids, partners, staff):
+def _referrals(rng, contact_ids, partners, staff, now):
+    table = _Table(
+        Referral,
+        ["contact_id", "partner_id", "direction", "agreed_by_citizen", "created_by_id", "created_at"],
+        now,
+    )
     rows = [
-        Referral(
-            contact_id=contact_id,
-            partner_id=rng.choice(partners),
-            direction=ReferralDirection.OUT if rng.random() < 0.7 else ReferralDirection.IN,
-            agreed_by_citizen=True,
-            created_by_id=rng.choice(staff),
+        (
+            contact_id,
+            rng.choice(partners),
+            ReferralDirection.OUT if rng.random() < 0.7 else ReferralDirection.IN,
+            True,
+            rng.choice(staff),
+            now,
         )
         for contact_id in contact_ids
         if rng.random() < 0.05
     ]
-    Referral.objects.bulk_create(rows, batch_size=BATCH)
+    for first in range(0, len(rows), BATCH):
+        table.write(rows[first : first + BATCH])
     return len(rows)
