@@ -15,6 +15,9 @@ from .models import FollowUp
 logger = logging.getLogger(__name__)
 
 AGREEMENT_WARNING_DAYS = 30
+# A digest names this many follow-ups of each list and counts the rest: a longer mail is not read,
+# and rendering every row of a large backlog would hold up the job.
+DIGEST_LIMIT = 200
 
 
 def _addresses(role):
@@ -42,16 +45,20 @@ def send_reminder_digest(*, follow_up_ids, now):
     """One digest of the follow-ups just reminded to staff; leaders also get what is overdue
     and the partner agreements that expire within 30 days."""
     template = "crisisplans/email/reminder_digest"
-    due = list(
-        FollowUp.objects.filter(pk__in=follow_up_ids).select_related("plan__person").order_by("due_at")
-    )
+    listed = follow_up_ids[:DIGEST_LIMIT]
+    due = list(FollowUp.objects.filter(pk__in=listed).select_related("plan__person").order_by("due_at"))
+    more_due = len(follow_up_ids) - len(listed)
     with translation.override(settings.LANGUAGE_CODE):
         staff = _addresses(Role.STAFF)
         if staff:
-            _send(template, {"due": due, "now": now, "for_leader": False}, staff)
+            _send(template, {"due": due, "more_due": more_due, "now": now, "for_leader": False}, staff)
         leaders = _addresses(Role.LEADER)
         if leaders:
-            overdue = list(FollowUp.objects.overdue(now).select_related("plan__person").order_by("due_at"))
+            overdue_follow_ups = FollowUp.objects.overdue(now)
+            overdue = list(
+                overdue_follow_ups.select_related("plan__person").order_by("due_at")[:DIGEST_LIMIT]
+            )
+            more_overdue = overdue_follow_ups.count() - len(overdue) if len(overdue) == DIGEST_LIMIT else 0
             agreements = list(
                 Agreement.objects.expiring_within(timezone.localdate(now), days=AGREEMENT_WARNING_DAYS)
                 .select_related("partner")
@@ -59,15 +66,17 @@ def send_reminder_digest(*, follow_up_ids, now):
             )
             context = {
                 "due": due,
+                "more_due": more_due,
                 "now": now,
                 "for_leader": True,
                 "overdue": overdue,
+                "more_overdue": more_overdue,
                 "agreements": agreements,
             }
             _send(template, context, leaders)
     logger.info(
         "reminder digest sent for %s follow-ups to %s staff and %s leaders",
-        len(due),
+        len(follow_up_ids),
         len(staff),
         len(leaders),
     )

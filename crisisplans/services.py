@@ -286,21 +286,46 @@ def record_wellbeing_score(
 
 
 def _claim_due_follow_ups(now):
-    """Mark follow-ups due by ``now`` as reminded and return the ids this call claimed.
+    """Mark follow-ups due by ``now`` as reminded, give each an in-app reminder, and return the
+    ids this call claimed, earliest due first.
 
-    PostgreSQL: rows another worker holds are skipped, never waited for or taken twice.
-    SQLite has no row locks: a conditional update claims each row, and a row another run
-    updated first counts 0 and is left to that run.
+    One statement claims every due row, however many there are, so the job's time does not grow
+    with a round trip per row. PostgreSQL: rows another worker holds are skipped, never waited
+    for or taken twice. SQLite runs one writer at a time, so its single UPDATE cannot overlap
+    another run's.
     """
-    due = FollowUp.objects.due(now).order_by("due_at")
-    if connection.vendor == "postgresql":
-        claimed = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
-        FollowUp.objects.filter(pk__in=claimed).update(reminded_at=now)
-        return claimed
-    claimed = []
-    for follow_up_id in due.values_list("pk", flat=True):
-        if FollowUp.objects.filter(pk=follow_up_id, reminded_at__isnull=True).update(reminded_at=now):
-            claimed.append(follow_up_id)
+    follow_ups, reminders = FollowUp._meta.db_table, Reminder._meta.db_table
+    params = {
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "open": FollowUpStatus.OPEN,
+    }
+    due = f"""SELECT id FROM {follow_ups}
+               WHERE status = %(open)s AND reminded_at IS NULL AND due_at <= %(now)s"""  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""WITH claimed AS (
+                        UPDATE {follow_ups} SET reminded_at = %(now)s
+                         WHERE id IN ({due} FOR UPDATE SKIP LOCKED)
+                     RETURNING id, due_at),
+                    reminded AS (
+                        INSERT INTO {reminders} (follow_up_id, created_at)
+                        SELECT id, %(now)s FROM claimed)
+                    SELECT id FROM claimed ORDER BY due_at, id""",  # noqa: S608
+                params,
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"UPDATE {follow_ups} SET reminded_at = %(now)s WHERE id IN ({due}) RETURNING id, due_at",  # noqa: S608
+            params,
+        )
+        claimed = [
+            follow_up_id
+            for follow_up_id, _due_at in sorted(cursor.fetchall(), key=lambda row: (row[1], row[0]))
+        ]
+    Reminder.objects.bulk_create(
+        [Reminder(follow_up_id=follow_up_id, created_at=now) for follow_up_id in claimed], batch_size=5000
+    )
     return claimed
 
 
@@ -313,9 +338,6 @@ def send_due_followup_reminders(now):
     """
     with transaction.atomic():
         claimed = _claim_due_follow_ups(now)
-        Reminder.objects.bulk_create(
-            [Reminder(follow_up_id=follow_up_id, created_at=now) for follow_up_id in claimed]
-        )
         if claimed:
             transaction.on_commit(lambda: emails.send_reminder_digest(follow_up_ids=claimed, now=now))
     logger.info("follow-up reminders sent: %s", len(claimed))
