@@ -119,7 +119,7 @@ QUERY = {
 }
 
 
-def _records():
+def build_records():
     """One of everything a URL can point at, so the allowed roles reach the real page."""
     staff = UserFactory(username="forfatter", role=Role.STAFF)
     person = PersonFactory(name="Jonas Holm", cpr="0101901234")
@@ -222,7 +222,7 @@ def test_anonymous_reaches_only_login_and_health():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_a_get_gives_what_the_table_says(client, settings, name, role):
     settings.CELERY_BROKER_URL = ""
-    records = _records()
+    records = build_records()
     if role != "anonymous":
         client.force_login(UserFactory(username=f"rolle-{role}", role=ROLE_BY_NAME[role]))
     path = _path(name, _url_keys()[name], records)

@@ -1,0 +1,493 @@
+"""Random and hostile data posted to every form of the app: a form error or success, never a 500.
+
+Each target starts from data the view accepts and lets hypothesis swap any field for unicode,
+control characters, 100 kB strings, HTML/JS, SQL fragments, impossible dates, negative and huge
+numbers, or leave it out. The test client re-raises any exception a view lets through, so a
+500 fails the example with its traceback.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from akuttilbud.forms import ServiceSettingsForm
+from akuttilbud.models import Role
+from contacts.forms import (
+    ArrivalForm,
+    CallbackForm,
+    CheckOutForm,
+    CompleteCallbackForm,
+    ContactForm,
+    ConversationForm,
+    NewPersonForm,
+    PersonForm,
+    QuickLogForm,
+    StayForm,
+)
+from crisisplans.forms import PEOPLE_SECTIONS, FollowUpRecordForm, PlanForm, WellbeingScoreForm
+from partners.forms import AgreementForm, PartnerForm, ReferralForm
+from reporting.forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
+from tests.factories import UserFactory
+from tests.helpers import require_postgres
+from tests.test_permission_matrix import build_records
+
+HUNDRED_KB = "æ" * 50_000 + "<b>" * 16_666 + "x" * 2
+HOSTILE = [
+    "",
+    " ",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'; DROP TABLE contacts_contact;--",
+    "1 OR 1=1",
+    "2026-02-30",
+    "0000-00-00",
+    "2026-13-01T25:61",
+    "9999-12-31",
+    "0001-01-01",
+    "-1",
+    "-99999999999999999999",
+    "99999999999999999999",
+    "1e309",
+    "NaN",
+    "-0",
+    "١٢٣",
+    "\u202eRTL\u200b\ufeff",
+    "\x01\x07\x1b[31m\x7f",
+    "Ω≈ç√∫˜µ≤≥÷ 😱 𝕏",
+    HUNDRED_KB,
+]
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+ABSENT = object()
+
+
+def _value():
+    return st.one_of(st.sampled_from(HOSTILE), TEXT, st.integers().map(str))
+
+
+def _formset(prefix, entries, fields):
+    data = {f"{prefix}-TOTAL_FORMS": str(len(entries)), f"{prefix}-INITIAL_FORMS": "0"}
+    for number, entry in enumerate(entries):
+        for field in fields:
+            data[f"{prefix}-{number}-{field}"] = entry.get(field, "")
+    return data
+
+
+def _plan_data():
+    data = {name: "" for name in PlanForm().fields}
+    data.update({"warning_signs": "Sover dårligt", "wants_follow_up": "on", "follow_up_channel": "phone"})
+    data.update({"follow_up_time_of_day": "evening", "citizen_knows_staff_can_read": "on"})
+    for key, _label in PEOPLE_SECTIONS:
+        data.update(_formset(key, [{"name": "Anne", "phone": "20304050"}], ["name", "phone"]))
+    return data
+
+
+def _fields(form_class, prefix=None, **kwargs):
+    form = form_class(prefix=prefix, **kwargs)
+    return {form.add_prefix(name): "" for name in form.fields}
+
+
+def _swemwbs(form_class):
+    return {name: "3" for name in form_class().fields if name.startswith("item_")}
+
+
+def _prefixed(data, prefix):
+    return {f"{prefix}-{name}": value for name, value in data.items()}
+
+
+# (url name, url kwargs keys, role, method, data the view accepts given the records)
+TARGETS = {
+    "quick log": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "post",
+        lambda r: {**_fields(QuickLogForm), "summary": "Ringede", "acuteness": "3", "channel": "phone"},
+    ),
+    "arrival": (
+        "contacts:arrival",
+        (),
+        "staff",
+        "post",
+        lambda r: {**_fields(ArrivalForm), "name": "Ny", "arrived_at": "2026-03-07 13:00"},
+    ),
+    "contact save": (
+        "contacts:contact_detail",
+        ("contact_id",),
+        "staff",
+        "post",
+        lambda r: {
+            **_fields(ContactForm, "contact"),
+            **_fields(ConversationForm, "conversation"),
+            "contact-caller_role": "citizen",
+            "contact-reasons": "1",
+            "contact-outcomes": "1",
+            "contact-channel": "walk_in",
+            "contact-direction": "in",
+            "contact-started_at": "2026-03-07 13:00",
+            "contact-acuteness": "3",
+            "contact-summary": "Kom forbi",
+            "conversation-situation": "Svært",
+        },
+    ),
+    "contact start": ("contacts:contact_start", ("contact_id",), "staff", "post", lambda r: {"x": "1"}),
+    "contact link person": (
+        "contacts:contact_link_person",
+        ("contact_id",),
+        "staff",
+        "post",
+        lambda r: {"person": str(r["person_id"])},
+    ),
+    "person search": (
+        "contacts:person_search",
+        (),
+        "staff",
+        "post",
+        lambda r: {"term": "Jonas", "contact": str(r["contact_id"]), "merge_with": ""},
+    ),
+    "person create": (
+        "contacts:person_create",
+        (),
+        "staff",
+        "post",
+        lambda r: {
+            **_fields(NewPersonForm),
+            "name": "Ny Person",
+            "cpr": "0202901234",
+            "psychiatry_contact": "unknown",
+        },
+    ),
+    "person edit": (
+        "contacts:person_edit",
+        ("person_id",),
+        "staff",
+        "post",
+        lambda r: {**_fields(PersonForm), "name": "Jonas", "psychiatry_contact": "no"},
+    ),
+    "person identify": (
+        "contacts:person_identify",
+        ("person_id",),
+        "staff",
+        "post",
+        lambda r: {"cpr": "0303901234"},
+    ),
+    "person reveal": ("contacts:person_reveal", ("person_id",), "staff", "post", lambda r: {"x": "1"}),
+    "person merge": (
+        "contacts:person_merge",
+        ("keep_id", "remove_id"),
+        "staff",
+        "post",
+        lambda r: {"confirm": "on"},
+    ),
+    "stay booking": (
+        "contacts:stay_book",
+        ("person_id",),
+        "staff",
+        "post",
+        lambda r: {**_fields(StayForm), "bed": "2", "check_in": "2026-03-07 20:00", "meals": "1"},
+    ),
+    "stay check-out": (
+        "contacts:stay_check_out",
+        ("stay_id",),
+        "staff",
+        "post",
+        lambda r: {**_fields(CheckOutForm, stay=r["stay"]), "check_out": "2099-03-08 09:00", "meals": "2"},
+    ),
+    "callback add": (
+        "contacts:callback_add",
+        (),
+        "staff",
+        "post",
+        lambda r: {**_fields(CallbackForm), "kind": "missed_call", "phone": "20304050", "note": "Ring"},
+    ),
+    "callback complete": (
+        "contacts:callback_complete",
+        ("callback_id",),
+        "staff",
+        "post",
+        lambda r: {**_fields(CompleteCallbackForm), "summary": "Talte", "acuteness": "3"},
+    ),
+    "shift note": ("contacts:shift_note_add", (), "staff", "post", lambda r: {"text": "Husk bed 2"}),
+    "contact list filter": (
+        "contacts:contact_list",
+        (),
+        "staff",
+        "get",
+        lambda r: (
+            {"from_date": "2026-01-01", "to_date": "", "channel": "", "acuteness": "", "staff": ""}
+            | {"lacking_cpr": "", "page": "1"}
+        ),
+    ),
+    "plan create": ("crisisplans:plan_create", ("contact_id",), "staff", "post", lambda r: _plan_data()),
+    "plan edit": ("crisisplans:plan_edit", ("plan_id",), "staff", "post", lambda r: _plan_data()),
+    "plan close": ("crisisplans:plan_close", ("plan_id",), "staff", "post", lambda r: {"x": "1"}),
+    "follow-up record": (
+        "crisisplans:follow_up_record",
+        ("follow_up_id",),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(FollowUpRecordForm), "outcome": "reached", "note": "Godt"}
+            | _swemwbs(FollowUpRecordForm)
+        ),
+    ),
+    "SWEMWBS at a contact": (
+        "crisisplans:wellbeing_at_contact",
+        ("contact_id",),
+        "staff",
+        "post",
+        lambda r: _swemwbs(WellbeingScoreForm),
+    ),
+    "follow-up worklist filter": (
+        "crisisplans:follow_up_list",
+        (),
+        "staff",
+        "get",
+        lambda r: {"state": "open", "from_date": "", "to_date": "", "page": "1"},
+    ),
+    "partner create": (
+        "partners:partner_create",
+        (),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(PartnerForm), "name": "Ny", "kind": str(r["kind_id"]), "active": "on"}
+            | _formset("people", [{"name": "Kim", "role": "Leder"}], ["name", "role", "phone"])
+        ),
+    ),
+    "partner edit": (
+        "partners:partner_edit",
+        ("partner_id",),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(PartnerForm), "name": "Ny", "kind": str(r["kind_id"]), "active": "on"}
+            | _formset("people", [{"name": "Kim", "role": "Leder"}], ["name", "role", "phone"])
+        ),
+    ),
+    "partner list filter": (
+        "partners:partner_list",
+        (),
+        "staff",
+        "get",
+        lambda r: {"name": "Lyngby", "kind": str(r["kind_id"]), "page": "1"},
+    ),
+    "kind create": (
+        "partners:kind_create",
+        (),
+        "leader",
+        "post",
+        lambda r: {"name": "Ny slags", "position": "3"},
+    ),
+    "kind edit": (
+        "partners:kind_edit",
+        ("kind_id",),
+        "leader",
+        "post",
+        lambda r: {"name": "Nabokommune", "position": "1"},
+    ),
+    "agreement create": (
+        "partners:agreement_create",
+        (),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(AgreementForm), "partner": str(r["partner_id"]), "type": "collaboration"}
+            | {"valid_from": "2026-01-01", "valid_to": "2026-12-31", "price_per_contact": "100.50"}
+        ),
+    ),
+    "agreement edit": (
+        "partners:agreement_edit",
+        ("agreement_id",),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(AgreementForm), "partner": str(r["partner_id"]), "type": "inter_municipal"}
+            | {
+                "valid_from": "2026-01-01",
+                "valid_to": "2026-12-31",
+                "price_per_bed_night": "850",
+                "price_per_contact": "1200",
+            }
+        ),
+    ),
+    "referral": (
+        "partners:contact_referrals",
+        ("contact_id",),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(ReferralForm), "direction": "out", "partner": str(r["partner_id"])}
+            | {"reason": "Behandling", "agreed_by_citizen": "true"}
+        ),
+    ),
+    "billing page": (
+        "partners:billing",
+        (),
+        "leader",
+        "get",
+        lambda r: {"municipality": "0173", "month": "2026-10"},
+    ),
+    "billing CSV": (
+        "partners:billing_csv",
+        (),
+        "leader",
+        "get",
+        lambda r: {"municipality": "0173", "month": "2026-10"},
+    ),
+    "cost create": (
+        "reporting:cost_create",
+        (),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(CostEntryForm), "month": "2026-10", "category": "salaries"}
+            | {"amount": "1000.00", "note": "Løn"}
+        ),
+    ),
+    "cost edit": (
+        "reporting:cost_edit",
+        ("pk",),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(CostEntryForm), "month": "2026-10", "category": "salaries"}
+            | {"amount": "1000.00", "note": "Løn"}
+        ),
+    ),
+    "cost delete": ("reporting:cost_delete", ("pk",), "leader", "post", lambda r: {"x": "1"}),
+    "export": (
+        "reporting:exports",
+        (),
+        "evaluator",
+        "post",
+        lambda r: (
+            {**_fields(ExportForm), "start": "2026-01-01", "end": "2026-01-31"}
+            | {"kind": ExportForm().fields["kind"].choices[0][0], "dialect": "standard"}
+        ),
+    ),
+    "linkage key": (
+        "reporting:linkage_key",
+        (),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(LinkageKeyForm), "start": "2026-01-01", "end": "2026-01-31"}
+            | {"reason": "Registerforskning", "dialect": "standard"}
+        ),
+    ),
+    "dashboard period": (
+        "reporting:dashboard",
+        (),
+        "leader",
+        "get",
+        lambda r: (
+            {**_fields(DashboardPeriodForm), "preset": "custom", "start": "2026-01-01"}
+            | {"end": "2026-03-31"}
+        ),
+    ),
+    "dashboard figure CSV": (
+        "reporting:figure_csv",
+        (),
+        "leader",
+        "get",
+        lambda r: {"figure": "overview", "preset": "custom", "start": "2026-01-01", "end": "2026-03-31"},
+    ),
+    "cost list year": ("reporting:costs", (), "leader", "get", lambda r: {"year": "2026"}),
+    "service settings": (
+        "service_settings",
+        (),
+        "leader",
+        "post",
+        lambda r: (
+            {**_fields(ServiceSettingsForm), "service_name": "Akuttilbud", "phone": "70203040"}
+            | {
+                "beds": "4",
+                "max_consecutive_nights": "3",
+                "follow_up_days": "5",
+                "follow_up_max_attempts": "3",
+            }
+            | {"organisation_model": "integrated", "goal_phone_wait_minutes": "2"}
+            | {"goal_walk_in_wait_minutes": "10", "goal_call_back_hours": "2"}
+        ),
+    ),
+    "audit log filter": (
+        "audit_log",
+        (),
+        "leader",
+        "get",
+        lambda r: (
+            {"action": "view", "username": "sara", "person_id": str(r["person_id"])}
+            | {"from_date": "2026-01-01", "to_date": "", "page": "2"}
+        ),
+    ),
+    "two-factor setup": ("otp_setup", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor verify": ("otp_verify", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
+}
+
+
+def _records_and_client(role):
+    records = build_records()
+    from contacts.models import Stay
+
+    records["stay"] = Stay.objects.get(pk=records["stay_id"])
+    client = Client(raise_request_exception=True)
+    if role != "anonymous":
+        client.force_login(UserFactory(username=f"fjendtlig-{role}", role=getattr(Role, role.upper())))
+    return records, client
+
+
+def _send(client, name, keys, method, records, data):
+    path = reverse(name, kwargs={key: records[key] for key in keys})
+    if method == "get":
+        response = client.get(path, data)
+    else:
+        response = client.post(path, data)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+def _hostile_data(draw, valid):
+    data = {}
+    for key, value in valid.items():
+        choice = draw(st.one_of(st.just(value), st.just(ABSENT), _value()))
+        if choice is not ABSENT:
+            data[key] = choice
+    return data
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_random_and_hostile_input_gives_a_form_error_or_success_never_a_server_error(target):
+    name, keys, role, method, valid = TARGETS[target]
+    records, client = _records_and_client(role)
+    base = valid(records)
+    assert _send(client, name, keys, method, records, base).status_code < 400
+    for value in HOSTILE:
+        response = _send(client, name, keys, method, records, dict.fromkeys(base, value))
+        assert response.status_code < 500, value[:40]
+
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(data=st.data())
+    def send_random(data):
+        response = _send(client, name, keys, method, records, _hostile_data(data.draw, base))
+        assert response.status_code < 500
+
+    send_random()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_a_nul_character_in_any_field_is_refused_not_a_server_error(target):
+    # PostgreSQL refuses NUL in text; it must be stopped by the form, never reach the database.
+    require_postgres()
+    name, keys, role, method, valid = TARGETS[target]
+    records, client = _records_and_client(role)
+    base = valid(records)
+    for key, value in base.items():
+        response = _send(client, name, keys, method, records, {**base, key: f"{value}\x00x"})
+        assert response.status_code < 500, key
