@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,6 +30,7 @@ from .forms import (
     StayForm,
 )
 from .models import CPR_MISSING_REASON, Callback, Contact, CrisisConversation, Person, ShiftNote, Stay
+from .pagination import CappedPaginator
 
 CONTACTS_PER_PAGE = 50
 
@@ -180,7 +180,7 @@ def contact_list(request):
     contact_filter = ContactFilter(
         request.GET or None, queryset=Contact.objects.visible_to(request.user).for_list()
     )
-    page = Paginator(contact_filter.qs, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(contact_filter.qs, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "contacts/contact_list.html", {"filter": contact_filter, "page": page})
 
 
