@@ -1,7 +1,19 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import ServiceSettings
+
+
+class LoginForm(AuthenticationForm):
+    """Django sets the user name's max_length without checking it; an over-long name must be a
+    form error before django-axes records the failed attempt (PostgreSQL refuses the value)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class ServiceSettingsForm(forms.ModelForm):
