@@ -2,8 +2,11 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 from tests.helpers import require
 
@@ -64,7 +67,7 @@ def new_page(browser, browser_context_args):
         context = browser.new_context(**browser_context_args, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(15_000)
         return page
 
     yield open_page
@@ -95,3 +98,36 @@ def press_access_key(page, key):
     session.send("Input.dispatchKeyEvent", {**event, "type": "keyDown", "text": key, "unmodifiedText": key})
     session.send("Input.dispatchKeyEvent", {**event, "type": "keyUp"})
     session.detach()
+
+
+def log_in_as(page, live_server, user):
+    """Log ``user`` in without the form (the shift test goes through the form): a session made
+    by the test client, handed to the browser as its cookie."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+AXE_SOURCE = (Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core" / "axe.min.js").read_text()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def run_axe(page):
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page, one line per node.
+
+    The script goes in through ``evaluate``, which the page's Content-Security-Policy does not
+    govern; the page itself still runs under the policy."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    results = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} – {node['failureSummary']}"
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+        for node in violation["nodes"]
+    ]

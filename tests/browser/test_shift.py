@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CPR_NUMBER = "0101901234"
 
 
+def _open(page, url):
+    response = page.goto(url)
+    assert response.status == 200, f"{url} answered {response.status}: {page.inner_text('main')[:300]}"
+
+
 def _submit(page, form_selector="main form[method=post]"):
     with page.expect_navigation():
         page.locator(f"{form_selector} button[type=submit]").last.click()
@@ -47,7 +52,7 @@ def _staff_logs_a_phone_call_with_the_keyboard_only(page):
 
 
 def _staff_registers_a_walk_in_and_starts_the_conversation(page, live_server):
-    page.goto(f"{live_server.url}/contacts/arrivals/new/")
+    _open(page, f"{live_server.url}/contacts/arrivals/new/")
     page.fill("#id_name", "Jonas Bruun")
     page.fill("#id_nickname", "Jonas")
     _submit(page)
@@ -76,7 +81,7 @@ def _staff_identifies_the_citizen(page, walk_in):
 
 
 def _staff_writes_the_conversation_and_a_plan(page, live_server, walk_in):
-    page.goto(f"{live_server.url}/contacts/{walk_in.pk}/")
+    _open(page, f"{live_server.url}/contacts/{walk_in.pk}/")
     page.select_option("#id_contact-acuteness", "2")
     page.fill("#id_conversation-situation", "Har ikke sovet i tre døgn efter et brud.")
     page.fill("#id_conversation-agreed", "Bliver i nat og laver en kriseplan.")
@@ -98,19 +103,19 @@ def _staff_writes_the_conversation_and_a_plan(page, live_server, walk_in):
 
 
 def _staff_opens_the_print_view(page, live_server, plan):
-    page.goto(f"{live_server.url}/plans/{plan.pk}/print/")
+    _open(page, f"{live_server.url}/plans/{plan.pk}/print/")
     printed = page.locator("main").inner_text()
     assert "Gå en tur med hunden" in printed
     assert "Søster Mette" in printed
 
 
 def _staff_books_a_bed_and_sees_it_on_the_board(page, live_server, person_id):
-    page.goto(f"{live_server.url}/contacts/persons/{person_id}/stays/new/")
+    _open(page, f"{live_server.url}/contacts/persons/{person_id}/stays/new/")
     page.fill("#id_bed", "2")
     _submit(page)
     stay = Stay.objects.get(person_id=person_id)
     assert (stay.bed, stay.check_out) == (2, None)
-    page.goto(f"{live_server.url}/contacts/board/")
+    _open(page, f"{live_server.url}/contacts/board/")
     bed_row = page.locator("#board-beds tbody tr").filter(has=page.locator("th", has_text="2"))
     assert "Jonas" in bed_row.inner_text()
     assert bed_row.locator(".badge.text-bg-primary").count() == 1
@@ -120,7 +125,7 @@ def _the_next_days_reminder_shows_on_the_board(page, live_server, plan):
     follow_up = FollowUp.objects.get(plan=plan)
     assert send_due_followup_reminders(timezone.now() + datetime.timedelta(days=6)) == 1
     assert Reminder.objects.filter(follow_up=follow_up).count() == 1
-    page.goto(f"{live_server.url}/contacts/board/")
+    _open(page, f"{live_server.url}/contacts/board/")
     reminder_link = page.locator(f"#board-followups a[href$='/plans/followups/{follow_up.pk}/']").first
     reminder_link.wait_for()
     assert "Jonas" in reminder_link.inner_text()
@@ -143,7 +148,7 @@ def _staff_records_the_follow_up_with_a_score(page, follow_up, reminder_link):
 
 def _leader_sees_charts_and_downloads_an_export(page, live_server):
     log_in(page, live_server, "lene")
-    page.goto(f"{live_server.url}/reporting/dashboard/")
+    _open(page, f"{live_server.url}/reporting/dashboard/")
     canvases = page.locator("canvas[id^=chart-]")
     assert canvases.count() > 0
     drawn = page.evaluate(
@@ -161,7 +166,7 @@ def _leader_sees_charts_and_downloads_an_export(page, live_server):
     # Today's two contacts are counted in the contact charts.
     assert sum(chart["total"] > 0 for chart in drawn) >= 3, drawn
 
-    page.goto(f"{live_server.url}/reporting/exports/")
+    _open(page, f"{live_server.url}/reporting/exports/")
     today = timezone.localdate().isoformat()
     page.select_option("#id_kind", "contacts")
     page.fill("#id_start", today)
