@@ -51,40 +51,29 @@ def shift(db):
     return {"users": users, "person": person, "walk_in": walk_in, "plan": plan}
 
 
-def _pages(shift):
-    person, walk_in, plan = shift["person"], shift["walk_in"], shift["plan"]
-    return {
-        "board": (Role.STAFF, "/contacts/board/"),
-        "quick log": (Role.STAFF, "/contacts/quick/"),
-        "arrival": (Role.STAFF, "/contacts/arrivals/new/"),
-        "contact page": (Role.STAFF, f"/contacts/{walk_in.pk}/"),
-        "person page": (Role.STAFF, f"/contacts/persons/{person.pk}/"),
-        "plan form": (Role.STAFF, f"/plans/contacts/{walk_in.pk}/new/"),
-        "plan page": (Role.STAFF, f"/plans/{plan.pk}/"),
-        "print view": (Role.STAFF, f"/plans/{plan.pk}/print/"),
-        "follow-up worklist": (Role.STAFF, "/plans/followups/"),
-        "follow-up record": (Role.STAFF, f"/plans/followups/{plan.follow_up.pk}/"),
-        "dashboard": (Role.LEADER, "/reporting/dashboard/"),
-        "exports (leader)": (Role.LEADER, "/reporting/exports/"),
-        "exports (evaluator)": (Role.EVALUATOR, "/reporting/exports/"),
-    }
+PAGES = {
+    "board": (Role.STAFF, "/contacts/board/"),
+    "quick log": (Role.STAFF, "/contacts/quick/"),
+    "arrival": (Role.STAFF, "/contacts/arrivals/new/"),
+    "contact page": (Role.STAFF, "/contacts/{walk_in}/"),
+    "person page": (Role.STAFF, "/contacts/persons/{person}/"),
+    "plan form": (Role.STAFF, "/plans/contacts/{walk_in}/new/"),
+    "plan page": (Role.STAFF, "/plans/{plan}/"),
+    "print view": (Role.STAFF, "/plans/{plan}/print/"),
+    "follow-up worklist": (Role.STAFF, "/plans/followups/"),
+    "follow-up record": (Role.STAFF, "/plans/followups/{follow_up}/"),
+    "partners": (Role.STAFF, "/partners/"),
+    "billing statement": (Role.LEADER, "/partners/billing/"),
+    "dashboard": (Role.LEADER, "/reporting/dashboard/"),
+    "exports (leader)": (Role.LEADER, "/reporting/exports/"),
+    "exports (evaluator)": (Role.EVALUATOR, "/reporting/exports/"),
+}
 
 
-PAGE_NAMES = [
-    "board",
-    "quick log",
-    "arrival",
-    "contact page",
-    "person page",
-    "plan form",
-    "plan page",
-    "print view",
-    "follow-up worklist",
-    "follow-up record",
-    "dashboard",
-    "exports (leader)",
-    "exports (evaluator)",
-]
+def _url(live_server, shift, path):
+    plan = shift["plan"]
+    ids = {"walk_in": shift["walk_in"].pk, "person": shift["person"].pk, "plan": plan.pk}
+    return live_server.url + path.format(follow_up=plan.follow_up.pk, **ids)
 
 
 def test_login_page_has_no_serious_violations(live_server, page):
@@ -93,11 +82,11 @@ def test_login_page_has_no_serious_violations(live_server, page):
     assert violations == [], "\n".join(violations)
 
 
-@pytest.mark.parametrize("name", PAGE_NAMES)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_key_page_has_no_serious_violations(live_server, page, shift, name):
-    role, path = _pages(shift)[name]
+    role, path = PAGES[name]
     log_in_as(page, live_server, shift["users"][role])
-    response = page.goto(f"{live_server.url}{path}")
+    response = page.goto(_url(live_server, shift, path))
     assert response.status == 200
     page.wait_for_load_state("networkidle")
     violations = run_axe(page)
@@ -114,15 +103,11 @@ FORMS = {
 }
 
 
-def _form_url(live_server, shift, name):
-    return live_server.url + FORMS[name].format(walk_in=shift["walk_in"].pk, person=shift["person"].pk)
-
-
 @pytest.mark.parametrize("name", list(FORMS))
 def test_every_form_field_has_a_label(live_server, page, shift, name):
     if name != "login":
         log_in_as(page, live_server, shift["users"][Role.STAFF])
-    page.goto(_form_url(live_server, shift, name))
+    page.goto(_url(live_server, shift, FORMS[name]))
     unlabelled = page.evaluate(
         """() => Array.from(document.querySelectorAll("main form input, main form select, main form textarea"))
             .filter((field) => field.type !== "hidden")
@@ -140,7 +125,7 @@ def test_every_form_field_has_a_label(live_server, page, shift, name):
 def test_errors_are_tied_to_their_field_and_announced(live_server, page, shift, name, field):
     if name != "login":
         log_in_as(page, live_server, shift["users"][Role.STAFF])
-    page.goto(_form_url(live_server, shift, name))
+    page.goto(_url(live_server, shift, FORMS[name]))
     if name == "arrival":
         page.fill("#id_stated_age", "200")
     with page.expect_navigation():
