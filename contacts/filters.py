@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.models import Role, User
+from akuttilbud.widgets import DateInput
 
 from .models import Acuteness, Channel, Contact
 
@@ -18,12 +19,8 @@ def _local_midnight(day):
 
 
 class ContactFilter(django_filters.FilterSet):
-    from_date = django_filters.DateFilter(
-        label=_("From"), method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    to_date = django_filters.DateFilter(
-        label=_("To"), method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    from_date = django_filters.DateFilter(label=_("From"), method="filter_from", widget=DateInput())
+    to_date = django_filters.DateFilter(label=_("To"), method="filter_to", widget=DateInput())
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
     acuteness = django_filters.ChoiceFilter(label=_("Acuteness"), choices=Acuteness.choices)
     staff = django_filters.ModelChoiceFilter(

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud.widgets import DateTimeInput
 
 from .models import (
     Acuteness,
@@ -21,17 +22,8 @@ from .models import (
     phone_validator,
 )
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
 # A quick log left open longer than this is not a single call; the timer's start is then ignored.
 QUICK_LOG_MAX_OPEN = datetime.timedelta(hours=12)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
 
 
 class DateTimeField(forms.DateTimeField):

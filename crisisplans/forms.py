@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud.widgets import DateInput
+
 from .models import FollowUpChannel, FollowUpStatus, TimeOfDay
 from .sections import PEOPLE, SECTIONS, SELF_RATING_AREAS, TEXT
 from .swemwbs import ANSWERS, ITEM_FIELDS, ITEMS, clean_answers
@@ -213,12 +215,8 @@ class WorklistFilterForm(forms.Form):
             (WorklistState.DONE, _("Done")),
         ],
     )
-    from_date = forms.DateField(
-        label=_("Due from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    to_date = forms.DateField(
-        label=_("Due to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    from_date = forms.DateField(label=_("Due from"), required=False, widget=DateInput())
+    to_date = forms.DateField(label=_("Due to"), required=False, widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()

@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.models import Municipality
+from akuttilbud.widgets import DateInput
 
 from .models import Agreement, AgreementType, Partner, PartnerContactPerson, PartnerKind, Referral
 
@@ -37,13 +38,6 @@ ContactPersonFormSet = forms.inlineformset_factory(
     validate_max=True,
     absolute_max=50,
 )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class AgreementForm(forms.ModelForm):

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud.widgets import DateInput
+
 from .exports import DIALECTS, KINDS
 from .models import CostEntry
 from .periods import DEFAULT_PRESET, PRESETS, Period
@@ -22,10 +24,8 @@ DIALECT_LABELS = {
 class DateRangeForm(forms.Form):
     """A first and a last day, both included; ``period`` is the half-open range they span."""
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        label=_("To"), help_text=_("The last day included."), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), help_text=_("The last day included."), widget=DateInput())
 
     max_days = 3 * 366
 
