@@ -99,7 +99,9 @@ def test_idle_session_ends_and_the_next_request_goes_to_login_with_a_message(lea
         assert response["Location"] == f"{reverse('login')}?next={page}"
         assert "_auth_user_id" not in leader_client.session
         followed = leader_client.get(response["Location"])
-        assert "You were logged out after a period of inactivity." in followed.content.decode()
+        assert (
+            "Du er blevet logget ud, fordi du har været inaktiv et stykke tid." in followed.content.decode()
+        )
 
 
 @pytest.mark.django_db
