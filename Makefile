@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format seed worker beat messages screenshots bench
+.PHONY: install run test lint format worker beat messages screenshots bench loadtest
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,12 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A akuttilbud beat --loglevel INFO
+
+screenshots: install
+	$(BIN)/python manage.py screenshots
+
+bench: install
+	$(BIN)/python bench/run.py --write-docs
+
+loadtest: install
+	$(BIN)/python loadtest/run.py
