@@ -290,7 +290,8 @@ class Contact(models.Model):
         indexes = [
             # Period queries and the contact list's order (newest first, then id), read backwards.
             models.Index(fields=["started_at", "id"], name="contact_started_id"),
-            models.Index(fields=["person", "started_at"]),
+            # A person's timeline, and their first contact in one probe (the exports' flag).
+            models.Index(fields=["person", "started_at", "id"], name="contact_person_started_id"),
             models.Index(fields=["channel", "started_at", "id"], name="contact_channel_started_id"),
             # The board's waiting walk-ins: a handful of rows among every walk-in ever made.
             models.Index(
