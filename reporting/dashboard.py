@@ -125,7 +125,17 @@ def build(period):
     def both(function, *args, **kwargs):
         return (period, function(period, *args, **kwargs)), (previous, function(previous, *args, **kwargs))
 
-    overview = both(figures.contact_overview)
+    # The figures that count contacts or persons share one query of each per period.
+    counts = {key: figures.contact_counts(key) for key in (period, previous)}
+    persons = {key: figures.person_counts(key) for key in (period, previous)}
+
+    def shared(function, *names):
+        shares = {"counts": counts, "persons": persons}
+        return tuple(
+            (key, function(key, **{name: shares[name][key] for name in names})) for key in (period, previous)
+        )
+
+    overview = shared(figures.contact_overview, "counts", "persons")
     result["overview"] = _compare(
         "overview",
         _("Contacts and citizens"),
@@ -153,12 +163,12 @@ def build(period):
     result["psychiatry"] = _compare(
         "psychiatry",
         _("Citizens by previous contact with psychiatry"),
-        *both(figures.psychiatry_contact),
+        *shared(figures.psychiatry_contact, "persons"),
         lambda counts: [(choice.label, counts.get(choice.value, 0)) for choice in PsychiatryContact],
         chart="bar",
     )
 
-    channels = both(figures.contacts_by_channel)
+    channels = shared(figures.contacts_by_channel, "counts")
     channel_keys = sorted(
         _union_keys(channels[0][1], channels[1][1]),
         key=lambda key: (list(Channel.values).index(key[0]), list(Direction.values).index(key[1])),
@@ -177,14 +187,14 @@ def build(period):
     result["caller_roles"] = _compare(
         "caller_roles",
         _("Who made contact"),
-        *both(figures.caller_roles),
+        *shared(figures.caller_roles, "counts"),
         lambda counts: [(role.label, counts.get(role.value, 0)) for role in CallerRole],
         chart="bar",
     )
     result["acuteness"] = _compare(
         "acuteness",
         _("Acuteness"),
-        *both(figures.acuteness),
+        *shared(figures.acuteness, "counts"),
         lambda counts: [
             *[(level.label, counts.get(level.value, 0)) for level in Acuteness],
             (_("Not assessed"), counts.get(None, 0)),
@@ -244,7 +254,7 @@ def build(period):
     result["plans"] = _compare(
         "plans",
         _("Crisis plans per walk-in"),
-        *both(figures.plans_per_walk_in),
+        *shared(figures.plans_per_walk_in, "counts"),
         lambda plans: [
             (_("Crisis plans"), plans["plans"]),
             (_("Walk-ins"), plans["walk_ins"]),

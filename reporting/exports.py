@@ -12,15 +12,17 @@ fetches the reasons of each chunk of rows with one extra query.
 
 import csv
 import datetime
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Sum
+from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncDate
 from django.utils import timezone
 
 from akuttilbud import cpr as cpr_module
-from contacts.models import CHANNELS_NEEDING_CPR, Contact
+from contacts.models import CHANNELS_NEEDING_CPR, Contact, Person
 
 from . import queries
 from .figures import nights_in_period
@@ -226,19 +228,33 @@ def _person_columns(day, person_id, cpr_index, birth_date, birth_year, municipal
 PERSON_FIELDS = ("person__birth_date", "person__birth_year", "person__home_municipality_id")
 
 
-def _contact_rows(period):
-    first_contact = (
-        Contact.objects.filter(person=OuterRef("person")).order_by("started_at", "id").values("id")[:1]
-    )
+def _contact_chunks(period, dialect):
+    """The contacts export's data lines, a chunk of rows per string.
+
+    The database hands over each contact's local date, hour and minute and its wait and duration
+    as intervals, so no row pays for a time-zone conversion or an aware datetime in Python; each
+    chunk of rows fetches its reasons in one query and is written by ``csv.writer`` at once.
+    """
+    zone = timezone.get_default_timezone()
     contacts = (
         queries.contacts(period)
-        .annotate(first_contact_id=Subquery(first_contact))
+        .annotate(
+            local_date=TruncDate("started_at", tzinfo=zone),
+            local_hour=ExtractHour("started_at", tzinfo=zone),
+            local_minute=ExtractMinute("started_at", tzinfo=zone),
+            wait=ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField()),
+            duration=ExpressionWrapper(
+                F("ended_at") - Coalesce("answered_at", "started_at"), output_field=DurationField()
+            ),
+        )
         .order_by("started_at", "id")
         .values_list(
             "id",
-            "started_at",
-            "answered_at",
-            "ended_at",
+            "local_date",
+            "local_hour",
+            "local_minute",
+            "wait",
+            "duration",
             "channel",
             "direction",
             "caller_role",
@@ -250,10 +266,20 @@ def _contact_rows(period):
             "person__cpr_index",
             *PERSON_FIELDS,
             "person__psychiatry_contact",
-            "first_contact_id",
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
+    # A contact is the person's first when the person has none before the period and none
+    # earlier in the period, i.e. earlier in this stream: one look-up per person, not per row.
+    seen = set()
+    decimal_separator = dialect.decimal_separator
+
+    def minutes(delta):
+        if delta is None:
+            return None
+        text = str(_minutes(delta))
+        return text if decimal_separator == "." else text.replace(".", decimal_separator)
+
     while chunk := list(islice(contacts, CHUNK_SIZE)):
         reasons = {}
         for contact_id, reason in (
@@ -262,11 +288,23 @@ def _contact_rows(period):
             .values_list("contact_id", "reason__name")
         ):
             reasons.setdefault(contact_id, []).append(reason)
+        newcomers = {row[13] for row in chunk} - seen
+        newcomers.discard(None)
+        seen.update(
+            Person.objects.filter(pk__in=newcomers)
+            .filter(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)))
+            .values_list("pk", flat=True)
+            if newcomers
+            else ()
+        )
+        lines = []
         for (
             contact_id,
-            started_at,
-            answered_at,
-            ended_at,
+            day,
+            hour,
+            minute,
+            wait,
+            duration,
             channel,
             direction,
             caller_role,
@@ -280,31 +318,36 @@ def _contact_rows(period):
             birth_year,
             municipality,
             psychiatry_contact,
-            first_contact_id,
         ) in chunk:
-            local_start = _local(started_at)
-            row = _person_columns(
-                local_start.date(), person_id, cpr_index, birth_date, birth_year, municipality, stated_age
+            first_contact = person_id is not None and person_id not in seen
+            seen.add(person_id)
+            years = age(day, birth_date=birth_date, birth_year=birth_year, stated_age=stated_age)
+            lines.append(
+                (
+                    SCHEMA_VERSION,
+                    contact_id,
+                    pseudonym(person_id, cpr_index),
+                    day.isoformat(),
+                    f"{hour:02d}:{minute:02d}",
+                    channel,
+                    direction,
+                    caller_role,
+                    acuteness,
+                    "|".join(reasons.get(contact_id, ())),
+                    "1" if in_target_group else "0",
+                    "1" if person_id is None else "0",
+                    "1" if channel in CHANNELS_NEEDING_CPR and cpr_index is None else "0",
+                    "1" if years is not None and years < 18 else "0",
+                    age_band(years),
+                    municipality,
+                    "1" if first_contact else "0",
+                    psychiatry_contact,
+                    minutes(wait),
+                    minutes(duration),
+                    notification_decision,
+                )
             )
-            row.update(
-                contact_id=contact_id,
-                date=local_start.date(),
-                time=local_start.strftime("%H:%M"),
-                channel=channel,
-                direction=direction,
-                caller_role=caller_role,
-                acuteness=acuteness,
-                reasons="|".join(reasons.get(contact_id, [])),
-                in_target_group=in_target_group,
-                anonymous=person_id is None,
-                lacks_cpr=channel in CHANNELS_NEEDING_CPR and cpr_index is None,
-                first_contact=person_id is not None and first_contact_id == contact_id,
-                psychiatry_contact=psychiatry_contact,
-                wait_minutes=_minutes(answered_at - started_at) if answered_at else None,
-                duration_minutes=_minutes(ended_at - (answered_at or started_at)) if ended_at else None,
-                notification_decision=notification_decision,
-            )
-            yield row
+        yield lines
 
 
 def _wellbeing_rows(period):
@@ -465,7 +508,6 @@ def _cost_rows(period):
 
 
 ROW_BUILDERS = {
-    "contacts": _contact_rows,
     "wellbeing": _wellbeing_rows,
     "stays": _stay_rows,
     "followups": _follow_up_rows,
@@ -517,10 +559,27 @@ def header(kind):
 
 
 def stream(kind, period, dialect_name="standard"):
-    """The CSV text of an export, line by line."""
+    """The CSV text of an export: the header line, then the rows, a line or a chunk at a time."""
     names = header(kind)
+    dialect = DIALECTS[dialect_name]
+    if kind == "contacts":
+        return _write_chunks(names, _contact_chunks(period, dialect), dialect)
     rows = ({**row, "schema_version": SCHEMA_VERSION} for row in ROW_BUILDERS[kind](period))
-    return write_csv(names, ([row[name] for name in names] for row in rows), DIALECTS[dialect_name])
+    return write_csv(names, ([row[name] for name in names] for row in rows), dialect)
+
+
+def _write_chunks(header, chunks, dialect):
+    """Yield the header line, then one string per chunk of rows whose cells are already text,
+    numbers or ``None`` (an empty cell)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    yield ("\ufeff" if dialect.byte_order_mark else "") + buffer.getvalue()
+    for rows in chunks:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(rows)
+        yield buffer.getvalue()
 
 
 def linkage_count(period):

@@ -10,7 +10,10 @@ import datetime
 import math
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
+    BooleanField,
     Count,
     DurationField,
     Exists,
@@ -24,7 +27,15 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
-from contacts.models import Channel, Contact, Direction, NotificationDecision, Reason
+from contacts.models import (
+    Channel,
+    Contact,
+    Direction,
+    NotificationDecision,
+    Person,
+    PsychiatryContact,
+    Reason,
+)
 from crisisplans.models import FollowUpStatus, Occasion, WellbeingScore
 from crisisplans.swemwbs import MEANINGFUL_CHANGE
 
@@ -60,55 +71,95 @@ def nearest_rank(values, percent):
     return ordered[rank - 1]
 
 
-def contact_overview(period):
+def contact_counts(period):
+    """Contacts in the period by channel, direction, caller role, acuteness and whether anonymous:
+    ``{(channel, direction, caller_role, acuteness, anonymous): count}``.
+
+    One scan of the period's contacts that the overview, channel, caller-role, acuteness and
+    walk-in figures share; each sums the cells it needs.
+    """
+    rows = (
+        queries.contacts(period)
+        .annotate(anonymous=ExpressionWrapper(Q(person__isnull=True), output_field=BooleanField()))
+        .values("channel", "direction", "caller_role", "acuteness", "anonymous")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return {
+        (row["channel"], row["direction"], row["caller_role"], row["acuteness"], bool(row["anonymous"])): row[
+            "count"
+        ]
+        for row in rows
+    }
+
+
+def _sum_by(counts, position):
+    totals = {}
+    for key, count in counts.items():
+        totals[key[position]] = totals.get(key[position], 0) + count
+    return totals
+
+
+def person_counts(period):
+    """Persons with a contact in the period: how many, how many had a contact before it, and how
+    many by previous contact with psychiatry. One pass over the period's persons, each looked up
+    once in the (person, started_at) index for an earlier contact."""
+    earlier = Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)
+    persons = Person.objects.filter(pk__in=queries.contacts(period).values("person_id"))
+    return persons.aggregate(
+        unique_persons=Count("pk"),
+        repeat_persons=Count("pk", filter=Exists(earlier)),
+        **{
+            f"psychiatry_{choice.value}": Count("pk", filter=Q(psychiatry_contact=choice.value))
+            for choice in PsychiatryContact
+        },
+    )
+
+
+def contact_overview(period, counts=None, persons=None):
     """Total contacts, anonymous ones, unique persons and how many of them were first-time.
 
     A person is first-time when their first contact ever falls in the period, i.e. they have
     no contact before its start.
     """
-    earlier = Contact.objects.filter(person=OuterRef("person"), started_at__lt=period.start_at)
-    totals = queries.contacts(period).aggregate(
-        total=Count("id"),
-        anonymous=Count("id", filter=Q(person__isnull=True)),
-        unique_persons=Count("person", distinct=True),
-        repeat_persons=Count("person", distinct=True, filter=Exists(earlier)),
-    )
+    counts = contact_counts(period) if counts is None else counts
+    persons = person_counts(period) if persons is None else persons
+    anonymous = _sum_by(counts, 4)
+    totals = {
+        "total": sum(counts.values()),
+        "anonymous": anonymous.get(True, 0),
+        "unique_persons": persons["unique_persons"],
+        "repeat_persons": persons["repeat_persons"],
+    }
     totals["first_time_persons"] = totals["unique_persons"] - totals["repeat_persons"]
     totals["anonymous_share"] = _share(totals["anonymous"], totals["total"])
     return totals
 
 
-def psychiatry_contact(period):
+def psychiatry_contact(period, persons=None):
     """Unique persons with a contact in the period by previous contact with psychiatry."""
-    rows = (
-        queries.contacts(period)
-        .filter(person__isnull=False)
-        .values("person__psychiatry_contact")
-        .annotate(count=Count("person", distinct=True))
-        .order_by()
-    )
-    return {row["person__psychiatry_contact"]: row["count"] for row in rows}
+    persons = person_counts(period) if persons is None else persons
+    counts = {choice.value: persons[f"psychiatry_{choice.value}"] for choice in PsychiatryContact}
+    return {value: count for value, count in counts.items() if count}
 
 
-def contacts_by_channel(period):
+def contacts_by_channel(period, counts=None):
     """``{(channel, direction): count}`` for the channels and directions that occurred."""
-    rows = queries.contacts(period).values("channel", "direction").annotate(count=Count("id"))
-    return {(row["channel"], row["direction"]): row["count"] for row in rows}
+    counts = contact_counts(period) if counts is None else counts
+    totals = {}
+    for (channel, direction, *_rest), count in counts.items():
+        totals[(channel, direction)] = totals.get((channel, direction), 0) + count
+    return totals
 
 
-def _count_by(contacts, field):
-    rows = contacts.values(field).annotate(count=Count("id")).order_by(field)
-    return {row[field]: row["count"] for row in rows}
-
-
-def caller_roles(period):
+def caller_roles(period, counts=None):
     """``{caller role: count}``."""
-    return _count_by(queries.contacts(period), "caller_role")
+    return _sum_by(contact_counts(period) if counts is None else counts, 2)
 
 
-def acuteness(period):
+def acuteness(period, counts=None):
     """``{level 1–3 or None (not assessed): count}``."""
-    return _count_by(queries.contacts(period), "acuteness")
+    return _sum_by(contact_counts(period) if counts is None else counts, 3)
 
 
 def reasons(period):
@@ -116,9 +167,13 @@ def reasons(period):
 
     A contact with several reasons counts once under each.
     """
-    in_period = Q(contact__started_at__gte=period.start_at, contact__started_at__lt=period.end_at)
-    rows = Reason.objects.annotate(count=Count("contact", filter=in_period)).values_list("name", "count")
-    return list(rows)
+    links = Contact.reasons.through.objects.filter(
+        contact__started_at__gte=period.start_at, contact__started_at__lt=period.end_at
+    )
+    counts = dict(
+        links.values("reason_id").annotate(count=Count("id")).order_by().values_list("reason_id", "count")
+    )
+    return [(name, counts.get(reason_id, 0)) for reason_id, name in Reason.objects.values_list("pk", "name")]
 
 
 def heatmap(period):
@@ -155,33 +210,73 @@ def _wait_summary(waits, goal):
     }
 
 
+class PercentileDisc(Aggregate):
+    """PostgreSQL's ``percentile_disc``: the first value whose cumulative share reaches the
+    fraction, which is the nearest-rank percentile of ``nearest_rank``."""
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+
+def _minutes(delta):
+    return None if delta is None else delta.total_seconds() / 60
+
+
 def waits(period, service_settings=None):
     """Wait against each service goal, over the waits that ended (answered or called back).
 
     phone: incoming calls, answered − started; walk-in: answered − arrived; call-backs:
-    called back − received. One query each fetches just the wait values.
+    called back − received. On PostgreSQL the database counts and takes the percentiles; on
+    SQLite one query each fetches just the wait values.
     """
     service_settings = service_settings or ServiceSettings.load()
     wait = ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField())
     answered = queries.contacts(period).filter(answered_at__isnull=False).annotate(wait=wait)
-    phone = answered.filter(channel=Channel.PHONE, direction=Direction.INCOMING)
-    walk_in = answered.filter(channel=Channel.WALK_IN)
+    phone_only = Q(channel=Channel.PHONE, direction=Direction.INCOMING)
+    walk_in_only = Q(channel=Channel.WALK_IN)
     call_back_wait = ExpressionWrapper(F("done_at") - F("received_at"), output_field=DurationField())
     call_backs = queries.callbacks(period).filter(done_at__isnull=False).annotate(wait=call_back_wait)
-    return {
-        "phone": _wait_summary(
-            phone.values_list("wait", flat=True),
-            datetime.timedelta(minutes=service_settings.goal_phone_wait_minutes),
-        ),
-        "walk_in": _wait_summary(
-            walk_in.values_list("wait", flat=True),
-            datetime.timedelta(minutes=service_settings.goal_walk_in_wait_minutes),
-        ),
-        "call_back": _wait_summary(
-            call_backs.values_list("wait", flat=True),
-            datetime.timedelta(hours=service_settings.goal_call_back_hours),
-        ),
+    goals = {
+        "phone": datetime.timedelta(minutes=service_settings.goal_phone_wait_minutes),
+        "walk_in": datetime.timedelta(minutes=service_settings.goal_walk_in_wait_minutes),
+        "call_back": datetime.timedelta(hours=service_settings.goal_call_back_hours),
     }
+    if connection.vendor != "postgresql":
+        return {
+            "phone": _wait_summary(
+                answered.filter(phone_only).values_list("wait", flat=True), goals["phone"]
+            ),
+            "walk_in": _wait_summary(
+                answered.filter(walk_in_only).values_list("wait", flat=True), goals["walk_in"]
+            ),
+            "call_back": _wait_summary(call_backs.values_list("wait", flat=True), goals["call_back"]),
+        }
+    summaries = {}
+    for rows, kinds in (
+        (answered.filter(phone_only | walk_in_only), {"phone": phone_only, "walk_in": walk_in_only}),
+        (call_backs, {"call_back": Q()}),
+    ):
+        aggregates = {}
+        for kind, only in kinds.items():
+            aggregates[f"{kind}_count"] = Count("id", filter=only)
+            aggregates[f"{kind}_within"] = Count("id", filter=only & Q(wait__lte=goals[kind]))
+            for percent in (50, 90):
+                aggregates[f"{kind}_p{percent}"] = PercentileDisc(
+                    "wait", fraction=percent / 100, filter=only or None, output_field=DurationField()
+                )
+        result = rows.aggregate(**aggregates)
+        for kind in kinds:
+            count = result[f"{kind}_count"]
+            summaries[kind] = {
+                "count": count,
+                "goal_minutes": goals[kind].total_seconds() / 60,
+                "within_goal": result[f"{kind}_within"],
+                "share_within_goal": _share(result[f"{kind}_within"], count),
+                "median_minutes": _minutes(result[f"{kind}_p50"]),
+                "p90_minutes": _minutes(result[f"{kind}_p90"]),
+            }
+    return summaries
 
 
 def nights_in_period(check_in, check_out, period, today):
@@ -213,10 +308,10 @@ def beds(period, service_settings=None, today=None):
     }
 
 
-def plans_per_walk_in(period):
+def plans_per_walk_in(period, counts=None):
     """Crisis plans made in the period ÷ walk-ins in the period."""
     plans = queries.plans(period).count()
-    walk_ins = queries.contacts(period).filter(channel=Channel.WALK_IN).count()
+    walk_ins = _sum_by(contact_counts(period) if counts is None else counts, 0).get(Channel.WALK_IN, 0)
     return {"plans": plans, "walk_ins": walk_ins, "ratio": _share(plans, walk_ins)}
 
 

@@ -45,4 +45,4 @@ def pseudonym(person_id, cpr_index, *, secret=None):
         return ""
     key = (secret or settings.EXPORT_PSEUDONYM_SECRET).encode()
     message = (cpr_index or f"person:{person_id}").encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
+    return hmac.digest(key, message, hashlib.sha256).hex()[:16]
