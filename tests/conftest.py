@@ -1,9 +1,39 @@
+import importlib
+
 import pytest
+from django.apps import apps
+from pytest_django.plugin import blocking_manager_key
 
 from akuttilbud.celery import app as celery_app
 from akuttilbud.models import Role
 
 from .factories import UserFactory
+
+# Rows the data migrations load (municipalities, reasons, outcomes, partner kinds). A
+# transactional test (live server, threads, a real worker) empties every table when it ends,
+# so they are loaded again after it, before the next test runs.
+REFERENCE_DATA = [
+    ("akuttilbud.migrations.0002_load_municipalities", "load"),
+    ("contacts.migrations.0003_seed_lists_and_bed_exclusion", "seed_lists"),
+    ("partners.migrations.0002_seed_partner_kinds", "seed"),
+]
+
+
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            for module, function in REFERENCE_DATA:
+                getattr(importlib.import_module(module), function)(apps, None)
+    return result
 
 
 @pytest.fixture(autouse=True)
