@@ -214,7 +214,8 @@ class ContactQuerySet(models.QuerySet):
         return self.select_related("person", "staff")
 
     def for_timeline(self):
-        return self.select_related("staff", "conversation").prefetch_related("reasons", "outcomes")
+        """What a person's timeline shows of a contact: its staff member and reasons, no more."""
+        return self.select_related("staff").prefetch_related("reasons")
 
 
 class Contact(models.Model):
