@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 
+from django.conf import settings
 from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Sum
 from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncDate
 from django.utils import timezone
@@ -215,6 +216,26 @@ def _minutes(delta):
     return (Decimal(delta.total_seconds()) / 60).quantize(Decimal("0.1"))
 
 
+def _minutes_text(decimal_separator):
+    """``_minutes`` as text, by integer arithmetic for whole seconds (the common case): tenths of
+    a minute are seconds ÷ 6, rounded half to even as ``Decimal.quantize`` does."""
+
+    def minutes(delta):
+        if delta is None:
+            return None
+        seconds = delta.days * 86400 + delta.seconds
+        if delta.microseconds or seconds < 0:
+            text = str(_minutes(delta))
+        else:
+            tenths, rest = divmod(seconds, 6)
+            if rest > 3 or (rest == 3 and tenths % 2):
+                tenths += 1
+            text = f"{tenths // 10}.{tenths % 10}"
+        return text if decimal_separator == "." else text.replace(".", decimal_separator)
+
+    return minutes
+
+
 def _person_columns(day, person_id, cpr_index, birth_date, birth_year, municipality, stated_age=None):
     years = age(day, birth_date=birth_date, birth_year=birth_year, stated_age=stated_age)
     return {
@@ -229,16 +250,17 @@ PERSON_FIELDS = ("person__birth_date", "person__birth_year", "person__home_munic
 
 
 def _contact_chunks(period, dialect):
-    """The contacts export's data lines, a chunk of rows per string.
+    """The contacts export's data lines, a chunk of rows per list.
 
-    The database hands over each contact's local date, hour and minute and its wait and duration
-    as intervals, so no row pays for a time-zone conversion or an aware datetime in Python; each
-    chunk of rows fetches its reasons in one query and is written by ``csv.writer`` at once.
+    Three queries however many rows: the contacts, their reasons in the same order (merged row by
+    row), and the persons who had a contact before the period. The database hands over each
+    contact's local date, hour and minute and its wait and duration as intervals, so no row pays
+    for a time-zone conversion or an aware datetime in Python.
     """
     zone = timezone.get_default_timezone()
+    in_period = queries.contacts(period)
     contacts = (
-        queries.contacts(period)
-        .annotate(
+        in_period.annotate(
             local_date=TruncDate("started_at", tzinfo=zone),
             local_hour=ExtractHour("started_at", tzinfo=zone),
             local_minute=ExtractMinute("started_at", tzinfo=zone),
@@ -269,34 +291,25 @@ def _contact_chunks(period, dialect):
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    # A contact is the person's first when the person has none before the period and none
-    # earlier in the period, i.e. earlier in this stream: one look-up per person, not per row.
-    seen = set()
-    decimal_separator = dialect.decimal_separator
-
-    def minutes(delta):
-        if delta is None:
-            return None
-        text = str(_minutes(delta))
-        return text if decimal_separator == "." else text.replace(".", decimal_separator)
-
-    while chunk := list(islice(contacts, CHUNK_SIZE)):
-        reasons = {}
-        for contact_id, reason in (
-            Contact.reasons.through.objects.filter(contact_id__in=[row[0] for row in chunk])
-            .order_by("reason__position", "reason__name")
-            .values_list("contact_id", "reason__name")
-        ):
-            reasons.setdefault(contact_id, []).append(reason)
-        newcomers = {row[13] for row in chunk} - seen
-        newcomers.discard(None)
-        seen.update(
-            Person.objects.filter(pk__in=newcomers)
-            .filter(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)))
-            .values_list("pk", flat=True)
-            if newcomers
-            else ()
+    reasons = iter(
+        Contact.reasons.through.objects.filter(
+            contact__started_at__gte=period.start_at, contact__started_at__lt=period.end_at
         )
+        .order_by("contact__started_at", "contact_id", "reason__position", "reason__name")
+        .values_list("contact_id", "reason__name")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    # A contact is the person's first when the person had none before the period and none
+    # earlier in it, i.e. earlier in this stream.
+    seen = set(
+        Person.objects.filter(pk__in=in_period.values("person_id"))
+        .filter(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)))
+        .values_list("pk", flat=True)
+    )
+    minutes = _minutes_text(dialect.decimal_separator)
+    secret = settings.EXPORT_PSEUDONYM_SECRET
+    next_reason = next(reasons, None)
+    while chunk := list(islice(contacts, CHUNK_SIZE)):
         lines = []
         for (
             contact_id,
@@ -321,19 +334,23 @@ def _contact_chunks(period, dialect):
         ) in chunk:
             first_contact = person_id is not None and person_id not in seen
             seen.add(person_id)
+            names = []
+            while next_reason is not None and next_reason[0] == contact_id:
+                names.append(next_reason[1])
+                next_reason = next(reasons, None)
             years = age(day, birth_date=birth_date, birth_year=birth_year, stated_age=stated_age)
             lines.append(
                 (
                     SCHEMA_VERSION,
                     contact_id,
-                    pseudonym(person_id, cpr_index),
+                    pseudonym(person_id, cpr_index, secret=secret),
                     day.isoformat(),
                     f"{hour:02d}:{minute:02d}",
                     channel,
                     direction,
                     caller_role,
                     acuteness,
-                    "|".join(reasons.get(contact_id, ())),
+                    "|".join(names),
                     "1" if in_target_group else "0",
                     "1" if person_id is None else "0",
                     "1" if channel in CHANNELS_NEEDING_CPR and cpr_index is None else "0",
