@@ -24,7 +24,11 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/akuttilbud_bench"
 
 
 def run(args, env):
-    return subprocess.run([PYTHON, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    completed = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if completed.returncode:
+        sys.stderr.write(completed.stdout[-2000:] + completed.stderr[-4000:])
+        raise SystemExit(f"{' '.join(args)} failed with exit code {completed.returncode}")
+    return completed
 
 
 def fresh_database(database):
@@ -55,8 +59,8 @@ def fmt(value, unit=""):
 
 def table(results):
     lines = [
-        "| database | contacts | figure | median | p95 | queries | baseline | ratio |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| database | contacts | figure | median | p95 | runs | queries | baseline | ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for result in results:
         prefix = f"| {result['database']} | {result['contacts']:,} "
@@ -65,17 +69,20 @@ def table(results):
             ("board", "shift board"),
             ("person_page", "person page, 200 contacts"),
             ("person_plans_fragment", "person page: plans fragment"),
-            ("contact_list_page_500", "contact list, filtered, page 500"),
+            ("contact_list_page_500", f"contact list, filtered, page {result['list_page']}"),
             ("dashboard_year", "dashboard, one year"),
         ]:
             page = result[key]
             baseline = ratio = "–"
             if key == "contact_list_page_500":
-                baseline = f"admin changelist {fmt(admin['median_ms'], ' ms')} ({admin['queries']} q)"
+                baseline = (
+                    f"admin changelist {fmt(admin['median_ms'], ' ms')} (p95 {fmt(admin['p95_ms'], ' ms')}, "
+                    f"{admin['queries']} queries)"
+                )
                 ratio = f"{page['median_ms'] / admin['median_ms']:.2f}×"
             lines.append(
                 f"{prefix}| {label} | {fmt(page['median_ms'], ' ms')} | {fmt(page['p95_ms'], ' ms')} | "
-                f"{page['queries']} | {baseline} | {ratio} |"
+                f"{page['runs']} | {page['queries']} | {baseline} | {ratio} |"
             )
         export, copy = result["export_contacts_year"], result["copy_contacts_year"]
         baseline = ratio = "–"
@@ -84,11 +91,19 @@ def table(results):
             ratio = f"{export['seconds'] / copy['seconds']:.2f}× COPY's time"
         lines.append(
             f"{prefix}| contacts export, one year: {export['rows']:,} rows, {fmt(export['rows_per_s'])} rows/s, "
-            f"peak memory +{export['peak_mb']:.1f} MB | {fmt(export['seconds'], ' s')} | – | – | {baseline} | {ratio} |"
+            f"peak memory +{export['peak_mb']:.1f} MB | {fmt(export['seconds'], ' s')} | – | 1 | – | {baseline} | {ratio} |"
         )
         job = result["reminder_job"]
         lines.append(
-            f"{prefix}| reminder job, {job['follow_ups']:,} due follow-ups | {fmt(job['seconds'], ' s')} | – | – | – | – |"
+            f"{prefix}| reminder job, {job['follow_ups']:,} due follow-ups | {fmt(job['seconds'], ' s')} | – | 1 | – | – | – |"
+        )
+    lines.append("")
+    for result in results:
+        before, after = result["load_average"]
+        lines.append(
+            f"- {result['database']}, {result['contacts']:,} contacts: the last {result['generated_contacts']:,} "
+            f"generated in {result['generated_seconds']:.0f} s; load average (1 min) {before:.1f} before and "
+            f"{after:.1f} after the measurement."
         )
     return "\n".join(lines)
 
@@ -111,13 +126,12 @@ def main():
         for size in sorted(args.sizes):
             started = time.perf_counter()
             run(["manage.py", "generate_load_data", "--contacts", str(size - have), "--seed", str(size)], env)
-            print(
-                f"{database}: generated {size - have:,} contacts in {time.perf_counter() - started:.0f} s",
-                file=sys.stderr,
-            )
-            have = size
+            generated = time.perf_counter() - started
+            print(f"{database}: generated {size - have:,} contacts in {generated:.0f} s", file=sys.stderr)
             measured = run(["bench/measure.py"], env)
-            results.append(json.loads(measured.stdout.strip().splitlines()[-1]))
+            result = json.loads(measured.stdout.strip().splitlines()[-1])
+            results.append({**result, "generated_contacts": size - have, "generated_seconds": generated})
+            have = size
             print(table(results[-1:]), file=sys.stderr)
     output = table(results)
     print(output)
