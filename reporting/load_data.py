@@ -16,6 +16,7 @@ import random
 from decimal import Decimal
 
 from django.db import connection, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from akuttilbud.cpr import birth_date as cpr_birth_date
@@ -397,8 +398,12 @@ def _stays(rng, persons, staff, beds, start_day, now):
         Stay, ["person_id", "bed", "check_in", "check_out", "meals", "created_by_id", "created_at"], now
     )
     rows = []
+    # A bed holds one stay at a time: a second run fills only the nights after its last stay.
+    booked_until = dict(Stay.objects.values("bed").annotate(last=Max("check_out")).values_list("bed", "last"))
     for bed in range(1, beds + 1):
         day = start_day
+        if booked_until.get(bed):
+            day = max(day, timezone.localdate(booked_until[bed]))
         last_day = timezone.localdate(now)
         while day < last_day:
             if rng.random() < 0.45:
