@@ -29,7 +29,8 @@ def _is_transactional(item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     result = yield
-    if _is_transactional(item):
+    # After the last test the test database is already gone.
+    if nextitem is not None and _is_transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
             for module, function in REFERENCE_DATA:
                 getattr(importlib.import_module(module), function)(apps, None)

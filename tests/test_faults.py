@@ -34,6 +34,8 @@ def broker_down(settings, monkeypatch):
     """Tasks go to a broker nobody answers on, as they would in production with Redis down."""
     settings.CELERY_BROKER_URL = UNREACHABLE_BROKER
     monkeypatch.setitem(celery_app.conf, "broker_url", UNREACHABLE_BROKER)
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
@@ -204,8 +206,10 @@ def _many_due_follow_ups(count):
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_task_leaves_the_task_to_a_fresh_worker_which_reminds_each_follow_up_once(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
+    # Celery lets CELERY_BROKER_URL in the environment win over a broker given in code.
+    monkeypatch.setenv("CELERY_BROKER_URL", WORKER_BROKER)
     # The workers are other processes: they can share the test database only on PostgreSQL.
     require_postgres()
     require(_redis_reachable(), f"needs Redis at {WORKER_BROKER}")

@@ -440,6 +440,8 @@ def test_broker_down_when_a_plan_is_saved_the_plan_is_kept_and_the_next_run_remi
     unreachable = "redis://127.0.0.1:1/0"
     settings.CELERY_BROKER_URL = unreachable
     monkeypatch.setitem(celery_app.conf, "broker_url", unreachable)
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     person = IdentifiedPersonFactory()
     contact = walk_in_contact(person)

@@ -42,9 +42,12 @@ def _database_url():
 @pytest.mark.celery_worker
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_the_reminder_task_runs_in_a_real_worker_and_marks_the_follow_up():
+def test_the_reminder_task_runs_in_a_real_worker_and_marks_the_follow_up(monkeypatch):
     # The worker is another process: it can share the test database only on PostgreSQL.
     require_postgres()
+    # Celery lets CELERY_BROKER_URL in the environment win over a broker given in code, so the
+    # probe below would otherwise send to CI's broker while the worker listens on this one.
+    monkeypatch.setenv("CELERY_BROKER_URL", BROKER_URL)
     require(_redis_reachable(), f"needs Redis at {BROKER_URL}")
     import redis
 
