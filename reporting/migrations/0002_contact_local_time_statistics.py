@@ -36,6 +36,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0002_postgresql_jit_off"), ("contacts", "0005_person_timeline_index")]
+    dependencies = [("reporting", "0001_initial"), ("contacts", "0005_person_timeline_index")]
 
     operations = [migrations.RunPython(create, drop)]
