@@ -231,3 +231,23 @@ def test_four_threads_at_once_remind_each_of_1000_follow_ups_exactly_once():
     assert not FollowUp.objects.filter(reminded_at__isnull=True).exists()
     assert send_due_followup_reminders(now) == 0
     assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_a_long_digest_lists_the_first_follow_ups_and_counts_the_rest(
+    staff_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    from crisisplans import emails
+
+    monkeypatch.setattr(emails, "DIGEST_LIMIT", 2)
+    staff_user.email = "sara@akut.example.dk"
+    staff_user.save()
+    now = _local(2026, 3, 7, 14, 0)
+    for minutes in (30, 20, 10):
+        FollowUpFactory(due_at=now - datetime.timedelta(minutes=minutes))
+
+    assert _run(now, django_capture_on_commit_callbacks) == 3
+
+    (message,) = mail.outbox
+    assert message.body.count("07.03.2026 13:") == 2
+    assert "Og yderligere 1 opfølgning har frist." in message.body
