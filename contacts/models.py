@@ -214,8 +214,14 @@ class ContactQuerySet(models.QuerySet):
         return self.select_related("person", "staff")
 
     def for_timeline(self):
-        """What a person's timeline shows of a contact: its staff member and reasons, no more."""
-        return self.select_related("staff").prefetch_related("reasons")
+        """What a person's timeline shows of a contact: its staff member and reasons, no more.
+
+        Reasons come as a plain list (``reason_list``): a template calling ``reasons.all`` on
+        every row builds a new QuerySet each time, which cost more than the query itself.
+        """
+        return self.select_related("staff").prefetch_related(
+            models.Prefetch("reasons", queryset=Reason.objects.only("name"), to_attr="reason_list")
+        )
 
 
 class Contact(models.Model):
