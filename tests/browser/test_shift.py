@@ -35,7 +35,9 @@ def _staff_logs_a_phone_call_with_the_keyboard_only(page):
         press_access_key(page, "n")
     assert page.url.endswith("/contacts/quick/")
     # The line has the focus on arrival; Tab moves to the acuteness radios, Space picks one.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'summary'")
     page.keyboard.type("Ringede anonymt om uro og søvnløshed")
+    assert page.input_value("[name=summary]") == "Ringede anonymt om uro og søvnløshed"
     page.keyboard.press("Tab")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Space")
