@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "akuttilbud.tasks.purge_old_audit_events_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "refresh-dashboard-summaries": {
+        "task": "reporting.tasks.refresh_summaries_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "apply-retention-monthly": {
         "task": "contacts.tasks.apply_retention_task",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),

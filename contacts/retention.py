@@ -28,6 +28,7 @@ from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
 
 from .models import Person
+from .signals import persons_changed
 
 # Earlier versions of a record's text: emptying them field by field would keep nothing of use.
 DELETED_MODELS = {"crisisplans.crisisplanrevision"}
@@ -179,6 +180,7 @@ def _apply(persons, plans, related):
             **{name: "" for name in PERSON_TEXT_FIELDS},
         )
         audit(AuditAction.RETENTION, obj=person, person=person, detail=change.as_detail())
+    persons_changed.send(sender=Person, person_ids=[change.person_id for change in plans])
 
 
 def apply_retention(*, now, dry_run, years=None):

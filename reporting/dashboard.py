@@ -16,7 +16,7 @@ from akuttilbud.models import ServiceSettings
 from contacts.models import Acuteness, CallerRole, Channel, Direction, PsychiatryContact
 from partners.models import ReferralDirection
 
-from . import figures
+from . import figures, summaries
 
 WEEKDAYS = [
     gettext_lazy("Monday"),
@@ -118,6 +118,12 @@ SECTIONS = [
 
 def build(period):
     """Every dashboard figure for ``period`` beside the previous period of equal length."""
+    # The cost figure reaches furthest: to the end of the period's last month.
+    with summaries.fresh(period.whole_months().end):
+        return _build(period)
+
+
+def _build(period):
     previous = period.previous()
     service_settings = ServiceSettings.load()
     result = {}

@@ -1,36 +1,26 @@
 """The dashboard's figures, each a function of a ``Period`` (local dates, ``[start, end)``).
 
-Counting happens in the database (``values().annotate()``, conditional ``Count``), so every
-function runs a fixed number of queries however much data the period holds. Local-time buckets
-(hour, weekday, month, due date) pass the Copenhagen zone to the database functions, which
-gives the same answer on SQLite and PostgreSQL, across daylight-saving changes too.
+Figures about contacts read the per-day counts of ``summaries`` (brought up to date first, so
+they count exactly what the contacts hold); the rest count their records in the database
+(``values().annotate()``, conditional ``Count``). Every function runs a fixed number of queries
+however much data the period holds. Local-time buckets (day, hour, due date) pass the Copenhagen
+zone to the database functions, which gives the same answer on SQLite and PostgreSQL, across
+daylight-saving changes too.
 """
 
 import datetime
 import math
+from collections import Counter
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    BooleanField,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-)
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncMonth
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay, TruncDate, TruncMonth
 from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
 from contacts.models import (
+    CHANNELS_NEEDING_CPR,
     Channel,
-    Contact,
-    Direction,
     NotificationDecision,
     Person,
     PsychiatryContact,
@@ -39,10 +29,11 @@ from contacts.models import (
 from crisisplans.models import FollowUpStatus, Occasion, WellbeingScore
 from crisisplans.swemwbs import MEANINGFUL_CHANGE
 
-from . import queries
-from .models import CostCategory
-from .people import age
+from . import queries, summaries
+from .models import ContactDay, CostCategory, HourDay, PersonDay, ReasonDay, Under18Day, WaitDay, WaitKind
 from .periods import Period, add_months
+
+MICROSECOND = datetime.timedelta(microseconds=1)
 
 # The national evaluation's running cost per contact and per unique user, 2016 (DKK).
 NATIONAL_COST_PER_CONTACT = 1_800
@@ -60,33 +51,27 @@ def _share(part, whole):
     return part / whole if whole else None
 
 
-def nearest_rank(values, percent):
-    """The nearest-rank percentile: the smallest value with at least ``percent`` % of values at or
-    below it, i.e. the value at rank ⌈percent/100 × n⌉ of the sorted list (``None`` when empty).
-    The median is the 50th percentile by this rule (the lower middle value when n is even)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return ordered[rank - 1]
+def _days(model, period):
+    """The period's rows of a summary table, counted up to date first."""
+    summaries.ensure(period.end)
+    return model.objects.filter(day__gte=period.start, day__lt=period.end)
 
 
 def contact_counts(period):
     """Contacts in the period by channel, direction, caller role, acuteness and whether anonymous:
     ``{(channel, direction, caller_role, acuteness, anonymous): count}``.
 
-    One scan of the period's contacts that the overview, channel, caller-role, acuteness and
-    walk-in figures share; each sums the cells it needs.
+    One query that the overview, channel, caller-role, acuteness and walk-in figures share; each
+    sums the cells it needs.
     """
     rows = (
-        queries.contacts(period)
-        .annotate(anonymous=ExpressionWrapper(Q(person__isnull=True), output_field=BooleanField()))
+        _days(ContactDay, period)
         .values("channel", "direction", "caller_role", "acuteness", "anonymous")
-        .annotate(count=Count("id"))
+        .annotate(count=Sum("contacts"))
         .order_by()
     )
     return {
-        (row["channel"], row["direction"], row["caller_role"], row["acuteness"], bool(row["anonymous"])): row[
+        (row["channel"], row["direction"], row["caller_role"], row["acuteness"], row["anonymous"]): row[
             "count"
         ]
         for row in rows
@@ -103,9 +88,10 @@ def _sum_by(counts, position):
 def person_counts(period):
     """Persons with a contact in the period: how many, how many had a contact before it, and how
     many by previous contact with psychiatry. One pass over the period's persons, each looked up
-    once in the (person, started_at) index for an earlier contact."""
-    earlier = Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)
-    persons = Person.objects.filter(pk__in=queries.contacts(period).values("person_id"))
+    once in the (person, day) index of ``PersonDay`` for an earlier contact."""
+    summaries.ensure(period.end)
+    earlier = PersonDay.objects.filter(person_id=OuterRef("pk"), day__lt=period.start)
+    persons = Person.objects.filter(pk__in=_days(PersonDay, period).values("person_id"))
     return persons.aggregate(
         unique_persons=Count("pk"),
         repeat_persons=Count("pk", filter=Exists(earlier)),
@@ -167,26 +153,23 @@ def reasons(period):
 
     A contact with several reasons counts once under each.
     """
-    links = Contact.reasons.through.objects.filter(
-        contact__started_at__gte=period.start_at, contact__started_at__lt=period.end_at
-    )
     counts = dict(
-        links.values("reason_id").annotate(count=Count("id")).order_by().values_list("reason_id", "count")
+        _days(ReasonDay, period)
+        .values("reason_id")
+        .annotate(count=Sum("contacts"))
+        .order_by()
+        .values_list("reason_id", "count")
     )
     return [(name, counts.get(reason_id, 0)) for reason_id, name in Reason.objects.values_list("pk", "name")]
 
 
 def heatmap(period):
     """Contacts by local weekday and hour: ``grid[weekday - 1][hour]``, Monday = 1."""
-    zone = _local_zone()
     rows = (
-        queries.contacts(period)
-        .annotate(
-            weekday=ExtractIsoWeekDay("started_at", tzinfo=zone),
-            hour=ExtractHour("started_at", tzinfo=zone),
-        )
+        _days(HourDay, period)
+        .annotate(weekday=ExtractIsoWeekDay("day"))
         .values("weekday", "hour")
-        .annotate(count=Count("id"))
+        .annotate(count=Sum("contacts"))
         .order_by()
     )
     grid = [[0] * 24 for _weekday in range(7)]
@@ -195,88 +178,76 @@ def heatmap(period):
     return grid
 
 
-def _wait_summary(waits, goal):
-    """Share within ``goal`` (a timedelta, inclusive), median and 90th percentile in minutes."""
-    minutes = [wait.total_seconds() / 60 for wait in waits]
-    goal_minutes = goal.total_seconds() / 60
-    within = sum(1 for value in minutes if value <= goal_minutes)
+def _wait_summary(counts, goal):
+    """Share within ``goal`` (a timedelta, inclusive), median and 90th percentile in minutes, of
+    ``counts``: ``[(wait in microseconds, how many)]`` in ascending order of wait."""
+    goal_us = goal // MICROSECOND
+    total = sum(count for _wait, count in counts)
+    within = sum(count for wait, count in counts if wait <= goal_us)
     return {
-        "count": len(minutes),
-        "goal_minutes": goal_minutes,
+        "count": total,
+        "goal_minutes": goal.total_seconds() / 60,
         "within_goal": within,
-        "share_within_goal": _share(within, len(minutes)),
-        "median_minutes": nearest_rank(minutes, 50),
-        "p90_minutes": nearest_rank(minutes, 90),
+        "share_within_goal": _share(within, total),
+        "median_minutes": _minutes(nearest_rank(counts, 50)),
+        "p90_minutes": _minutes(nearest_rank(counts, 90)),
     }
 
 
-class PercentileDisc(Aggregate):
-    """PostgreSQL's ``percentile_disc``: the first value whose cumulative share reaches the
-    fraction, which is the nearest-rank percentile of ``nearest_rank``."""
+def nearest_rank(counts, percent):
+    """The nearest-rank percentile of ``counts``, ascending ``(value, how many)`` pairs: the
+    smallest value with at least ``percent`` % of values at or below it, i.e. the value at rank
+    ⌈percent/100 × n⌉ (``None`` when empty). The median is the 50th percentile by this rule (the
+    lower middle value when n is even)."""
+    total = sum(count for _value, count in counts)
+    if not total:
+        return None
+    rank = max(1, math.ceil(percent / 100 * total))
+    seen = 0
+    for value, count in counts:
+        seen += count
+        if seen >= rank:
+            return value
+    raise AssertionError(rank)
 
-    function = "PERCENTILE_DISC"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    allow_distinct = False
 
-
-def _minutes(delta):
-    return None if delta is None else delta.total_seconds() / 60
+def _minutes(microseconds):
+    return None if microseconds is None else microseconds / 10**6 / 60
 
 
 def waits(period, service_settings=None):
     """Wait against each service goal, over the waits that ended (answered or called back).
 
-    phone: incoming calls, answered − started; walk-in: answered − arrived; call-backs:
-    called back − received. On PostgreSQL the database counts and takes the percentiles; on
-    SQLite one query each fetches just the wait values.
+    phone: incoming calls, answered − started; walk-in: answered − arrived (both from the daily
+    ``WaitDay`` counts, exact to the microsecond); call-backs: called back − received, from the
+    call-backs themselves.
     """
     service_settings = service_settings or ServiceSettings.load()
-    wait = ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField())
-    answered = queries.contacts(period).filter(answered_at__isnull=False).annotate(wait=wait)
-    phone_only = Q(channel=Channel.PHONE, direction=Direction.INCOMING)
-    walk_in_only = Q(channel=Channel.WALK_IN)
-    call_back_wait = ExpressionWrapper(F("done_at") - F("received_at"), output_field=DurationField())
-    call_backs = queries.callbacks(period).filter(done_at__isnull=False).annotate(wait=call_back_wait)
     goals = {
-        "phone": datetime.timedelta(minutes=service_settings.goal_phone_wait_minutes),
-        "walk_in": datetime.timedelta(minutes=service_settings.goal_walk_in_wait_minutes),
+        WaitKind.PHONE: datetime.timedelta(minutes=service_settings.goal_phone_wait_minutes),
+        WaitKind.WALK_IN: datetime.timedelta(minutes=service_settings.goal_walk_in_wait_minutes),
         "call_back": datetime.timedelta(hours=service_settings.goal_call_back_hours),
     }
-    if connection.vendor != "postgresql":
-        return {
-            "phone": _wait_summary(
-                answered.filter(phone_only).values_list("wait", flat=True), goals["phone"]
-            ),
-            "walk_in": _wait_summary(
-                answered.filter(walk_in_only).values_list("wait", flat=True), goals["walk_in"]
-            ),
-            "call_back": _wait_summary(call_backs.values_list("wait", flat=True), goals["call_back"]),
-        }
-    summaries = {}
-    for rows, kinds in (
-        (answered.filter(phone_only | walk_in_only), {"phone": phone_only, "walk_in": walk_in_only}),
-        (call_backs, {"call_back": Q()}),
-    ):
-        aggregates = {}
-        for kind, only in kinds.items():
-            aggregates[f"{kind}_count"] = Count("id", filter=only)
-            aggregates[f"{kind}_within"] = Count("id", filter=only & Q(wait__lte=goals[kind]))
-            for percent in (50, 90):
-                aggregates[f"{kind}_p{percent}"] = PercentileDisc(
-                    "wait", fraction=percent / 100, filter=only or None, output_field=DurationField()
-                )
-        result = rows.aggregate(**aggregates)
-        for kind in kinds:
-            count = result[f"{kind}_count"]
-            summaries[kind] = {
-                "count": count,
-                "goal_minutes": goals[kind].total_seconds() / 60,
-                "within_goal": result[f"{kind}_within"],
-                "share_within_goal": _share(result[f"{kind}_within"], count),
-                "median_minutes": _minutes(result[f"{kind}_p50"]),
-                "p90_minutes": _minutes(result[f"{kind}_p90"]),
-            }
-    return summaries
+    counts = {kind: [] for kind in WaitKind.values}
+    rows = (
+        _days(WaitDay, period)
+        .values("kind", "wait_us")
+        .annotate(count=Sum("contacts"))
+        .order_by("kind", "wait_us")
+        .values_list("kind", "wait_us", "count")
+    )
+    for kind, wait, count in rows:
+        counts[kind].append((wait, count))
+    call_back_wait = ExpressionWrapper(F("done_at") - F("received_at"), output_field=DurationField())
+    call_backs = Counter(
+        wait // MICROSECOND
+        for wait in queries.callbacks(period)
+        .filter(done_at__isnull=False)
+        .annotate(wait=call_back_wait)
+        .values_list("wait", flat=True)
+    )
+    counts["call_back"] = sorted(call_backs.items())
+    return {str(kind): _wait_summary(counts[kind], goal) for kind, goal in goals.items()}
 
 
 def nights_in_period(check_in, check_out, period, today):
@@ -339,43 +310,32 @@ def follow_ups(period):
 
 
 def under_18(period):
-    """Contacts with a citizen under 18 at the contact's local date, and how many of them have a
-    notification decision (and how many were notified).
-
-    Only contacts that could be under 18 are fetched; the exact age is taken in Python by the
-    rule of ``Contact.is_under_18``.
-    """
-    # A generous bound (any 29 February included); the exact age is decided below.
-    oldest_birth_date = period.start - datetime.timedelta(days=19 * 366)
-    candidates = queries.contacts(period).filter(
-        Q(person__birth_date__gt=oldest_birth_date)
-        | Q(person__birth_date__isnull=True, person__birth_year__gte=period.start.year - 19)
-        | Q(person__birth_date__isnull=True, person__birth_year__isnull=True, stated_age__lt=18)
+    """Contacts with a citizen under 18 at the contact's local date (the rule of
+    ``Contact.is_under_18``, applied when the day was summarised), and how many of them have a
+    notification decision (and how many were notified)."""
+    counts = dict(
+        _days(Under18Day, period)
+        .values("notification_decision")
+        .annotate(count=Sum("contacts"))
+        .order_by()
+        .values_list("notification_decision", "count")
     )
-    rows = candidates.values_list(
-        "started_at", "person__birth_date", "person__birth_year", "stated_age", "notification_decision"
-    )
-    totals = {"contacts": 0, "with_decision": 0, "notified": 0}
-    for started_at, birth_date, birth_year, stated_age, decision in rows:
-        years = age(
-            timezone.localdate(started_at),
-            birth_date=birth_date,
-            birth_year=birth_year,
-            stated_age=stated_age,
-        )
-        if years is None or years >= 18:
-            continue
-        totals["contacts"] += 1
-        totals["with_decision"] += decision != NotificationDecision.UNDECIDED
-        totals["notified"] += decision == NotificationDecision.NOTIFIED
-    return totals
+    return {
+        "contacts": sum(counts.values()),
+        "with_decision": sum(
+            count for decision, count in counts.items() if decision != NotificationDecision.UNDECIDED
+        ),
+        "notified": counts.get(NotificationDecision.NOTIFIED, 0),
+    }
 
 
 def lacking_cpr(period):
     """Records that need an identified person but whose person has no CPR number (or, for a
     walk-in or outreach, no person at all)."""
     return {
-        "contacts": queries.contacts(period).lacking_cpr().count(),
+        "contacts": _days(ContactDay, period)
+        .filter(channel__in=CHANNELS_NEEDING_CPR, lacks_cpr=True)
+        .aggregate(count=Coalesce(Sum("contacts"), 0))["count"],
         "stays": queries.stays(period).filter(person__cpr_index__isnull=True).count(),
         "plans": queries.plans(period).filter(person__cpr_index__isnull=True).count(),
         "follow_ups": queries.follow_ups(period).filter(plan__person__cpr_index__isnull=True).count(),
@@ -450,7 +410,10 @@ def costs(period):
     establishment = entries.filter(category=CostCategory.ESTABLISHMENT).aggregate(total=Sum("amount"))[
         "total"
     ] or Decimal(0)
-    counts = queries.contacts(months).aggregate(contacts=Count("id"), citizens=Count("person", distinct=True))
+    counts = {
+        "contacts": _days(ContactDay, months).aggregate(count=Coalesce(Sum("contacts"), 0))["count"],
+        "citizens": _days(PersonDay, months).aggregate(count=Count("person_id", distinct=True))["count"],
+    }
     return {
         "first_month": months.start,
         "last_month": add_months(months.end, -1),
@@ -471,13 +434,13 @@ def monthly_trend(period):
     first_month = add_months(last_month, -11)
     window = Period(first_month, add_months(last_month, 1))
     rows = (
-        queries.contacts(window)
-        .annotate(month=TruncMonth("started_at", tzinfo=_local_zone()))
+        _days(ContactDay, window)
+        .annotate(month=TruncMonth("day"))
         .values("month")
-        .annotate(count=Count("id"))
+        .annotate(count=Sum("contacts"))
         .order_by()
     )
-    counts = {row["month"].date(): row["count"] for row in rows}
+    counts = {row["month"]: row["count"] for row in rows}
     return [
         (add_months(first_month, index), counts.get(add_months(first_month, index), 0)) for index in range(12)
     ]

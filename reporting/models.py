@@ -49,3 +49,120 @@ class CostEntry(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.get_category_display()}"
+
+
+class SummaryDay(models.Model):
+    """One local date whose contacts the summary tables below hold, and whether they still do.
+
+    ``changes`` goes up with every write that touches the day's contacts (``reporting.signals``);
+    the day's summary rows count its contacts as they were when ``changes`` was ``summarised``.
+    A day whose two numbers differ is summarised again before a figure reads it.
+    """
+
+    day = models.DateField(primary_key=True)
+    changes = models.PositiveBigIntegerField(default=0)
+    summarised = models.PositiveBigIntegerField(null=True)
+
+    def __str__(self):
+        return f"{self.day}: {self.summarised}/{self.changes}"
+
+
+class ContactDay(models.Model):
+    """Contacts of a local date by the attributes the dashboard counts them by."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    direction = models.CharField(max_length=3)
+    caller_role = models.CharField(max_length=10)
+    acuteness = models.PositiveSmallIntegerField(null=True)
+    anonymous = models.BooleanField()
+    # No person, or a person without a CPR number.
+    lacks_cpr = models.BooleanField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="contactday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.channel}: {self.contacts}"
+
+
+class HourDay(models.Model):
+    """Contacts of a local date by local hour started."""
+
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="hourday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.hour:02d}: {self.contacts}"
+
+
+class ReasonDay(models.Model):
+    """Contact–reason links of a local date by reason."""
+
+    day = models.DateField()
+    reason_id = models.PositiveIntegerField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="reasonday_day")]
+
+    def __str__(self):
+        return f"{self.day} reason {self.reason_id}: {self.contacts}"
+
+
+class PersonDay(models.Model):
+    """The persons with a contact on a local date: what distinct-citizen figures count."""
+
+    day = models.DateField()
+    # A plain number, not a foreign key: these rows are counts, not data about the person, so the
+    # personal-data walk (access report, retention, merge) must not reach them.
+    person_id = models.PositiveIntegerField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "person_id"], name="personday_day_person"),
+            models.Index(fields=["person_id", "day"], name="personday_person_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} person {self.person_id}: {self.contacts}"
+
+
+class WaitKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+
+
+class WaitDay(models.Model):
+    """Answered incoming calls and walk-ins of a local date by their exact wait (microseconds)."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=7, choices=WaitKind.choices)
+    wait_us = models.BigIntegerField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="waitday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.kind} {self.wait_us} µs: {self.contacts}"
+
+
+class Under18Day(models.Model):
+    """Contacts of a local date with a citizen under 18 that day, by notification decision."""
+
+    day = models.DateField()
+    notification_decision = models.CharField(max_length=12)
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="under18day_day")]
+
+    def __str__(self):
+        return f"{self.day} under 18: {self.contacts}"

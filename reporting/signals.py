@@ -1,0 +1,59 @@
+"""Every write that can change what a day's contacts count as marks that day for a new count
+(see ``summaries``): a contact saved or deleted (its old and new date), its reasons changed, and
+a person changed (whether they have a CPR number, their age), for every date they had contacts."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
+from django.dispatch import receiver
+
+from contacts.models import Contact, Person
+from contacts.signals import persons_changed
+
+from . import summaries
+
+
+@receiver(post_init, sender=Contact)
+def remember_start(sender, instance, **kwargs):
+    # From __dict__: a deferred started_at must not cost a query per loaded contact.
+    instance._summary_started_at = instance.__dict__.get("started_at")
+
+
+@receiver(post_save, sender=Contact)
+def contact_saved(sender, instance, **kwargs):
+    summaries.changed([instance.started_at, getattr(instance, "_summary_started_at", None)])
+    instance._summary_started_at = instance.started_at
+
+
+@receiver(post_delete, sender=Contact)
+def contact_deleted(sender, instance, **kwargs):
+    summaries.changed([instance.started_at])
+
+
+@receiver(m2m_changed, sender=Contact.reasons.through)
+def reasons_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not reverse:
+        if action in {"post_add", "post_remove", "post_clear"}:
+            summaries.changed([instance.started_at])
+        return
+    # From the reason's side: the contacts named, or before a clear every contact it had.
+    if action in {"post_add", "post_remove"}:
+        contacts = Contact.objects.filter(pk__in=pk_set)
+    elif action == "pre_clear":
+        contacts = instance.contact_set.all()
+    else:
+        return
+    summaries.changed(contacts.values_list("started_at", flat=True))
+
+
+def _persons_changed(person_ids):
+    summaries.changed(Contact.objects.filter(person_id__in=person_ids).values_list("started_at", flat=True))
+
+
+@receiver(post_save, sender=Person)
+def person_saved(sender, instance, created, **kwargs):
+    if not created:
+        _persons_changed([instance.pk])
+
+
+@receiver(persons_changed)
+def persons_bulk_changed(sender, person_ids, **kwargs):
+    _persons_changed(person_ids)

@@ -1,0 +1,287 @@
+"""Per-day summaries of contacts, so a figure over a year reads a few thousand rows, not every
+contact of the year.
+
+Each local date's contacts are counted into the tables of ``models`` (``ContactDay``,
+``HourDay``, ``ReasonDay``, ``PersonDay``, ``WaitDay``, ``Under18Day``). A ``SummaryDay`` row
+says whether those counts are still those of the day's contacts: every write that touches a
+day's contacts bumps its ``changes`` (``reporting.signals``), and a day is summarised again
+whenever ``summarised`` lags behind. Figures call ``ensure`` first, which summarises any stale or
+missing day up to the period's end, so a figure is as exact as counting the contacts themselves;
+the nightly ``refresh`` does that work ahead of the leader's first look.
+
+Concurrency: writers bump in their own transaction with an upsert; a summariser locks the days it
+counts. Whichever commits first, a write that the counts did not see leaves the day stale.
+"""
+
+import contextlib
+import contextvars
+import datetime
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
+
+from contacts.models import Channel, Contact, Direction
+
+from .models import ContactDay, HourDay, PersonDay, ReasonDay, SummaryDay, Under18Day, WaitDay, WaitKind
+from .people import age
+from .periods import local_midnight
+
+TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day]
+ONE_DAY = datetime.timedelta(days=1)
+# Days counted in one transaction: long enough to share each GROUP BY, short enough that the
+# locks on the days (and SQLite's single writer) are not held for long.
+BATCH_DAYS = 31
+
+WAITED = Q(channel=Channel.PHONE, direction=Direction.INCOMING) | Q(channel=Channel.WALK_IN)
+
+_fresh_until = contextvars.ContextVar("summaries_fresh_until", default=None)
+
+
+def changed(instants):
+    """Mark the local dates of ``instants`` (aware datetimes) as needing a new count."""
+    days = sorted({timezone.localdate(instant) for instant in instants if instant is not None})
+    if not days:
+        return
+    table = connection.ops.quote_name(SummaryDay._meta.db_table)
+    # An upsert, not UPDATE: a day no summariser has seen yet may be counted concurrently, and the
+    # insert makes the two meet on the same row (one waits for the other's commit).
+    upsert = (
+        f"INSERT INTO {table} (day, changes, summarised) VALUES (%s, 1, NULL) "  # noqa: S608 (the model's table)
+        f"ON CONFLICT (day) DO UPDATE SET changes = {table}.changes + 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(upsert, [(day,) for day in days])
+
+
+def ensure(end):
+    """Summarise every stale or missing day from the first contact's local date up to ``end``.
+
+    Cheap when nothing changed: one query. Inside ``fresh(end)`` it does nothing at all.
+    """
+    done = _fresh_until.get()
+    if done is not None and end <= done:
+        return
+    bounds = Contact.objects.aggregate(first=Min("started_at"), last=Max("started_at"))
+    if bounds["first"] is None:
+        return
+    first = timezone.localdate(bounds["first"])
+    stop = min(end, timezone.localdate(bounds["last"]) + ONE_DAY)
+    if stop <= first:
+        return
+    days = SummaryDay.objects.filter(day__gte=first, day__lt=stop)
+    if days.filter(summarised=F("changes")).count() == (stop - first).days:
+        return
+    fresh = set(days.filter(summarised=F("changes")).values_list("day", flat=True))
+    day = first
+    stale = []
+    while day < stop:
+        if day not in fresh:
+            stale.append(day)
+        day += ONE_DAY
+    summarise(stale)
+
+
+@contextlib.contextmanager
+def fresh(end):
+    """Bring the summaries up to ``end`` once for every figure read inside the block."""
+    ensure(end)
+    token = _fresh_until.set(end)
+    try:
+        yield
+    finally:
+        _fresh_until.reset(token)
+
+
+def summarise(days):
+    """Count the contacts of ``days`` (local dates) into the summary tables, a batch at a time."""
+    days = sorted(days)
+    for index in range(0, len(days), BATCH_DAYS):
+        _summarise_batch(days[index : index + BATCH_DAYS])
+
+
+def refresh(today=None):
+    """The nightly job: every stale or missing day up to and including today. Returns how many
+    days it counted."""
+    today = today or timezone.localdate()
+    before = SummaryDay.objects.filter(summarised=F("changes")).count()
+    ensure(today + ONE_DAY)
+    return SummaryDay.objects.filter(summarised=F("changes")).count() - before
+
+
+def rebuild():
+    """Forget every count and summarise again: after data was written around the signals
+    (bulk loads of demo or benchmark data)."""
+    with transaction.atomic():
+        for model in [SummaryDay, *TABLES]:
+            model.objects.all().delete()
+    ensure(timezone.localdate() + ONE_DAY)
+
+
+def _summarise_batch(days):
+    with transaction.atomic():
+        SummaryDay.objects.bulk_create([SummaryDay(day=day) for day in days], ignore_conflicts=True)
+        locked = SummaryDay.objects.select_for_update().filter(day__in=days).order_by("day")
+        stale = [
+            day
+            for day, changes, summarised in locked.values_list("day", "changes", "summarised")
+            if summarised != changes
+        ]
+        if not stale:
+            return
+        for model in TABLES:
+            model.objects.filter(day__in=stale).delete()
+        for first, last in _runs(stale):
+            _count(first, last + ONE_DAY)
+        SummaryDay.objects.filter(day__in=stale).update(summarised=F("changes"))
+
+
+def _runs(days):
+    """Sorted dates as ``(first, last)`` runs of consecutive dates."""
+    runs = []
+    for day in days:
+        if runs and runs[-1][1] + ONE_DAY == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return runs
+
+
+def _count(first, end):
+    """Count the contacts of local dates ``[first, end)`` into every summary table."""
+    zone = timezone.get_default_timezone()
+    contacts = Contact.objects.filter(
+        started_at__gte=local_midnight(first), started_at__lt=local_midnight(end)
+    ).annotate(day=TruncDate("started_at", tzinfo=zone))
+
+    by_attributes = (
+        contacts.annotate(
+            anonymous=ExpressionWrapper(Q(person__isnull=True), output_field=BooleanField()),
+            lacks_cpr=ExpressionWrapper(
+                Q(person__isnull=True) | Q(person__cpr_index__isnull=True), output_field=BooleanField()
+            ),
+        )
+        .values("day", "channel", "direction", "caller_role", "acuteness", "anonymous", "lacks_cpr")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    ContactDay.objects.bulk_create(
+        [
+            ContactDay(
+                day=row["day"],
+                channel=row["channel"],
+                direction=row["direction"],
+                caller_role=row["caller_role"],
+                acuteness=row["acuteness"],
+                anonymous=bool(row["anonymous"]),
+                lacks_cpr=bool(row["lacks_cpr"]),
+                contacts=row["count"],
+            )
+            for row in by_attributes
+        ]
+    )
+
+    by_hour = (
+        contacts.annotate(hour=ExtractHour("started_at", tzinfo=zone))
+        .values("day", "hour")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    HourDay.objects.bulk_create(
+        [HourDay(day=row["day"], hour=row["hour"], contacts=row["count"]) for row in by_hour]
+    )
+
+    links = (
+        Contact.reasons.through.objects.filter(
+            contact__started_at__gte=local_midnight(first), contact__started_at__lt=local_midnight(end)
+        )
+        .annotate(day=TruncDate("contact__started_at", tzinfo=zone))
+        .values("day", "reason_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    ReasonDay.objects.bulk_create(
+        [ReasonDay(day=row["day"], reason_id=row["reason_id"], contacts=row["count"]) for row in links],
+        batch_size=5000,
+    )
+
+    by_person = (
+        contacts.filter(person__isnull=False)
+        .values("day", "person_id")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    PersonDay.objects.bulk_create(
+        [PersonDay(day=row["day"], person_id=row["person_id"], contacts=row["count"]) for row in by_person],
+        batch_size=5000,
+    )
+
+    by_wait = (
+        contacts.filter(WAITED, answered_at__isnull=False)
+        .annotate(
+            wait=ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField()),
+            kind=Case(
+                When(channel=Channel.WALK_IN, then=Value(WaitKind.WALK_IN)),
+                default=Value(WaitKind.PHONE),
+                output_field=CharField(),
+            ),
+        )
+        .values("day", "kind", "wait")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    WaitDay.objects.bulk_create(
+        [
+            WaitDay(
+                day=row["day"],
+                kind=row["kind"],
+                wait_us=row["wait"] // datetime.timedelta(microseconds=1),
+                contacts=row["count"],
+            )
+            for row in by_wait
+        ],
+        batch_size=5000,
+    )
+
+    Under18Day.objects.bulk_create(
+        [
+            Under18Day(day=day, notification_decision=decision, contacts=count)
+            for (day, decision), count in _under_18(contacts, first).items()
+        ]
+    )
+
+
+def _under_18(contacts, first):
+    """``{(local date, notification decision): contacts}`` with a citizen under 18 that day.
+
+    Only contacts that could be under 18 are fetched; the exact age is taken in Python by the
+    rule of ``Contact.is_under_18``.
+    """
+    # A generous bound (any 29 February included); the exact age is decided below.
+    oldest_birth_date = first - datetime.timedelta(days=19 * 366)
+    candidates = contacts.filter(
+        Q(person__birth_date__gt=oldest_birth_date)
+        | Q(person__birth_date__isnull=True, person__birth_year__gte=first.year - 19)
+        | Q(person__birth_date__isnull=True, person__birth_year__isnull=True, stated_age__lt=18)
+    ).values_list("day", "person__birth_date", "person__birth_year", "stated_age", "notification_decision")
+    counts = Counter()
+    for day, birth_date, birth_year, stated_age, decision in candidates:
+        years = age(day, birth_date=birth_date, birth_year=birth_year, stated_age=stated_age)
+        if years is not None and years < 18:
+            counts[day, decision] += 1
+    return counts

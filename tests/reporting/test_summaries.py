@@ -1,0 +1,157 @@
+"""The per-day summaries count exactly what the contacts hold, through every kind of write.
+
+Each step changes the data the way the app does (form saves, reasons, identification, merge,
+deletion, retention), then compares the whole dashboard read through the summaries with the
+dashboard counted from scratch (every summary forgotten first). Each step must also change
+some figure, so a summary left stale would show.
+"""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db.models import F
+
+from akuttilbud.models import ServiceSettings
+from contacts import services
+from contacts.models import Channel, Contact, NotificationDecision, Reason
+from contacts.retention import apply_retention
+from reporting import dashboard, summaries
+from reporting.models import SummaryDay
+from reporting.periods import Period
+from reporting.tasks import refresh_summaries_task
+from tests.factories import ContactFactory, PersonFactory, UserFactory
+
+from .dataset import PERIOD, build, utc
+
+# Wide enough to hold every dated record of the dataset, and the week under test inside it.
+PERIODS = [PERIOD, Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1))]
+
+
+def _figures():
+    return {
+        (period, key): figure.rows for period in PERIODS for key, figure in dashboard.build(period).items()
+    }
+
+
+def _counted_from_scratch():
+    for model in [SummaryDay, *summaries.TABLES]:
+        model.objects.all().delete()
+    return _figures()
+
+
+def _all_fresh():
+    return not SummaryDay.objects.exclude(summarised=F("changes")).exists()
+
+
+@pytest.fixture
+def records(db):
+    return build()
+
+
+def test_figures_stay_exact_through_every_kind_of_write(records):
+    staff = UserFactory()
+    eve = PersonFactory(nickname="Eve", birth_year=2011)
+    figures = _figures()
+    assert _all_fresh()
+    assert figures == _counted_from_scratch()
+
+    def step(change):
+        nonlocal figures
+        change()
+        through_summaries = _figures()
+        assert through_summaries != figures, change.__name__
+        assert through_summaries == _counted_from_scratch(), change.__name__
+        figures = through_summaries
+
+    def logged_afterwards_for_an_earlier_day():
+        ContactFactory(started_at=utc(2026, 10, 26, 12, 0), person=eve, channel=Channel.WALK_IN)
+
+    def moved_to_another_day_and_channel():
+        contact = Contact.objects.get(pk=records["c2"].pk)
+        contact.started_at = utc(2026, 10, 29, 12, 0)
+        contact.answered_at = utc(2026, 10, 29, 12, 7)
+        contact.ended_at = utc(2026, 10, 29, 12, 40)
+        contact.channel = Channel.WALK_IN
+        contact.save()
+
+    def reasons_changed():
+        records["c4"].reasons.clear()
+        records["c5"].reasons.add(Reason.objects.get(name="Ensomhed"))
+
+    def reason_given_from_the_reasons_side():
+        Reason.objects.get(name="Angst").contact_set.add(records["c9"])
+
+    def walk_in_identified():
+        services.identify_person(person=records["cai"], cpr="0101151238", user=staff)
+
+    def notification_decided():
+        records["c3"].notification_decision = NotificationDecision.NOT_NEEDED
+        records["c3"].save()
+
+    def persons_merged():
+        services.merge_persons(keep=records["ann"], remove=eve, user=staff)
+
+    def contact_deleted():
+        Contact.objects.filter(pk=records["c6"].pk).delete()
+
+    def identifying_data_removed_by_retention():
+        assert apply_retention(now=utc(2040, 1, 1, 0, 0), dry_run=False, years=5)
+
+    for change in [
+        logged_afterwards_for_an_earlier_day,
+        moved_to_another_day_and_channel,
+        reasons_changed,
+        reason_given_from_the_reasons_side,
+        walk_in_identified,
+        notification_decided,
+        persons_merged,
+        contact_deleted,
+        identifying_data_removed_by_retention,
+    ]:
+        step(change)
+
+
+def test_a_write_leaves_only_its_own_days_to_count_again(records):
+    _figures()
+    contact = Contact.objects.get(pk=records["c4"].pk)
+    contact.started_at = utc(2026, 10, 26, 9, 0)
+    contact.save()
+    stale = SummaryDay.objects.exclude(summarised=F("changes")).values_list("day", flat=True)
+    assert sorted(stale) == [datetime.date(2026, 10, 26), datetime.date(2026, 10, 27)]
+
+
+def test_a_new_person_changes_no_day(records):
+    _figures()
+    PersonFactory(name="Eva")
+    assert _all_fresh()
+
+
+def test_refresh_counts_every_stale_or_missing_day_up_to_today(records):
+    # From the first contact (1 September) to the last (1 November, local): 62 days.
+    assert summaries.refresh(datetime.date(2026, 11, 20)) == 62
+    assert summaries.refresh(datetime.date(2026, 11, 20)) == 0
+    records["c5"].save()
+    assert summaries.refresh(datetime.date(2026, 11, 20)) == 1
+    assert SummaryDay.objects.filter(summarised=F("changes")).count() == 62
+
+
+def test_dashboard_after_the_refresh_only_reads(records, django_assert_max_num_queries):
+    summaries.refresh(datetime.date(2026, 11, 20))
+    ServiceSettings.load()
+    with django_assert_max_num_queries(55) as queries:
+        dashboard.build(PERIOD)
+    assert all(query["sql"].startswith("SELECT") for query in queries.captured_queries)
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, tzinfo=datetime.UTC))
+def test_refresh_command_and_task(records):
+    output = io.StringIO()
+    call_command("refresh_summaries", stdout=output)
+    assert "62 days counted" in output.getvalue()
+    assert refresh_summaries_task() == 0
+    # A contact today: the 19 days since the last one are counted (empty) up to today.
+    ContactFactory(started_at=utc(2026, 11, 20, 9, 0))
+    assert refresh_summaries_task() == 19
