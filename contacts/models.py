@@ -214,13 +214,23 @@ class ContactQuerySet(models.QuerySet):
         return self.select_related("person", "staff")
 
     def for_timeline(self):
-        """What a person's timeline shows of a contact: its staff member and reasons, no more.
+        """What a person's timeline shows of a contact, newest first: one row per contact and reason.
 
-        Reasons come as a plain list (``reason_list``): a template calling ``reasons.all`` on
-        every row builds a new QuerySet each time, which cost more than the query itself.
+        Plain tuples, not models: the timeline shows a person's whole history, and building a
+        contact, its staff member and its prefetched reasons for every row cost more than the
+        query. A contact with several reasons comes as consecutive rows in the reasons' order;
+        one without comes as one row whose ``reasons__name`` is None.
         """
-        return self.select_related("staff").prefetch_related(
-            models.Prefetch("reasons", queryset=Reason.objects.only("name"), to_attr="reason_list")
+        return self.order_by("-started_at", "-pk", "reasons__position", "reasons__name").values_list(
+            "pk",
+            "started_at",
+            "channel",
+            "direction",
+            "acuteness",
+            "summary",
+            "staff_id",
+            "reasons__name",
+            named=True,
         )
 
 

@@ -11,7 +11,7 @@ from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.roles import LEADER, STAFF, role_required
 
-from . import services
+from . import services, timeline
 from .filters import ContactFilter
 from .forms import (
     ArrivalForm,
@@ -309,19 +309,12 @@ def person_edit(request, person_id):
     return render(request, "contacts/person_form.html", {"form": form, "person": person})
 
 
-def _timeline(person):
-    entries = [(contact.started_at, "contact", contact) for contact in person.contacts.for_timeline()]
-    entries += [(stay.check_in, "stay", stay) for stay in person.stays.all()]
-    entries += [(callback.received_at, "callback", callback) for callback in person.callbacks.all()]
-    return sorted(entries, key=lambda entry: entry[0], reverse=True)
-
-
 def _render_person(request, person, revealed_cpr=""):
     audit(AuditAction.VIEW, request=request, obj=person, person=person)
     now = timezone.now()
     context = {
         "person": person,
-        "timeline": _timeline(person),
+        "timeline": timeline.rows(person),
         "revealed_cpr": revealed_cpr,
         "under_18": person.is_under_18_on(timezone.localdate(now)),
         "cpr_missing_reason": CPR_MISSING_REASON,
