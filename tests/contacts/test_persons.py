@@ -1,12 +1,15 @@
+import datetime
+import re
+
 import pytest
 from django.urls import reverse
 
 from akuttilbud import cpr
 from akuttilbud.models import AuditAction, AuditEvent
 from contacts import services
-from contacts.models import Contact, Person
+from contacts.models import Channel, Contact, Direction, Person, Reason
 from crisisplans.models import CrisisPlan
-from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory
+from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +184,63 @@ def test_person_update_is_audited_with_field_names_only(staff_client):
     event = AuditEvent.objects.filter(action=AuditAction.UPDATE, person_id=person.pk).latest("id")
     assert set(event.detail["fields"]) == {"name", "notes", "psychiatry_contact"}
     assert "Hemmelig" not in str(event.detail)
+
+
+# Copenhagen leaves winter time at 02:00 on 31 March 2024 and goes back at 03:00 on 27 October 2024,
+# when 02:30 comes twice.
+DST_MOMENTS = {
+    datetime.datetime(2024, 3, 31, 0, 59, tzinfo=datetime.UTC): "31.03.2024 01:59",
+    datetime.datetime(2024, 3, 31, 1, 0, tzinfo=datetime.UTC): "31.03.2024 03:00",
+    datetime.datetime(2024, 10, 27, 0, 30, tzinfo=datetime.UTC): "27.10.2024 02:30",
+    datetime.datetime(2024, 10, 27, 1, 30, tzinfo=datetime.UTC): "27.10.2024 02:30",
+    datetime.datetime(2024, 12, 31, 23, 30, tzinfo=datetime.UTC): "01.01.2025 00:30",
+}
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_timeline_shows_local_times_in_danish_format_across_dst_and_links_each_contact(
+    staff_client, settings, language
+):
+    person = PersonFactory(nickname="Sommertid")
+    contacts = [ContactFactory(person=person, started_at=moment) for moment in DST_MOMENTS]
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = staff_client.get(reverse("contacts:person_detail", args=[person.pk])).content.decode()
+    assert f'<html lang="{language}">' in page
+    newest_first = list(reversed(DST_MOMENTS.values()))
+    assert re.findall(r"<td>(\d\d\.\d\d\.\d{4} \d\d:\d\d)</td>", page) == newest_first
+    links = [f'href="{reverse("contacts:contact_detail", args=[contact.pk])}"' for contact in contacts]
+    positions = [page.index(link) for link in reversed(links)]
+    assert positions == sorted(positions)
+
+
+def test_timeline_row_shows_channel_direction_acuteness_reasons_and_staff(staff_client):
+    person = PersonFactory(nickname="Detaljer")
+    staff = UserFactory(username="vagt7", first_name="Åse", last_name="Holm")
+    first = Reason.objects.create(name="Zeta", position=1)
+    second = Reason.objects.create(name="Alfa", position=2)
+    now = datetime.datetime(2025, 6, 1, 10, 0, tzinfo=datetime.UTC)
+    told = ContactFactory(
+        person=person,
+        started_at=now,
+        channel=Channel.WALK_IN,
+        direction=Direction.OUTGOING,
+        acuteness=1,
+        summary="x" * 120,
+        staff=staff,
+    )
+    told.reasons.set([second, first])
+    ContactFactory(
+        person=person,
+        started_at=now - datetime.timedelta(hours=1),
+        acuteness=None,
+        summary="Stille",
+        staff=None,
+    )
+    page = staff_client.get(reverse("contacts:person_detail", args=[person.pk])).content.decode()
+    assert "Personligt fremmøde</a> (Udgående)" in page
+    assert f"Akuthed 1. {'x' * 99}…" in page
+    assert '<span class="text-body-secondary">(Zeta, Alfa)</span>' in page
+    assert "– Åse Holm" in page
+    quiet = page.index("Stille")
+    quiet_row = page[page.rindex("<tr>", 0, quiet) : page.index("</tr>", quiet)]
+    assert "Akuthed" not in quiet_row and "text-body-secondary" not in quiet_row and "–" not in quiet_row
