@@ -123,6 +123,9 @@ class PersonDay(models.Model):
     # personal-data walk (access report, retention, merge) must not reach them.
     person_id = models.PositiveIntegerField()
     contacts = models.PositiveIntegerField()
+    # The person's first contact ever is on this day: first-time citizens of a period are then a
+    # count, not a look back through each citizen's history.
+    first = models.BooleanField()
 
     class Meta:
         indexes = [

@@ -1,6 +1,7 @@
 """Every write that can change what a day's contacts count as marks that day for a new count
-(see ``summaries``): a contact saved or deleted (its old and new date), its reasons changed, and
-a person changed (whether they have a CPR number, their age), for every date they had contacts."""
+(see ``summaries``): a contact saved or deleted (its old and new date, and the first days of its
+old and new person), its reasons changed, and a person changed (whether they have a CPR number,
+their age), for every date they had contacts."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
@@ -13,19 +14,23 @@ from . import summaries
 
 @receiver(post_init, sender=Contact)
 def remember_start(sender, instance, **kwargs):
-    # From __dict__: a deferred started_at must not cost a query per loaded contact.
+    # From __dict__: a deferred field must not cost a query per loaded contact.
     instance._summary_started_at = instance.__dict__.get("started_at")
+    instance._summary_person_id = instance.__dict__.get("person_id")
 
 
 @receiver(post_save, sender=Contact)
 def contact_saved(sender, instance, **kwargs):
     summaries.changed([instance.started_at, getattr(instance, "_summary_started_at", None)])
+    summaries.changed_first_days([instance.person_id, getattr(instance, "_summary_person_id", None)])
     instance._summary_started_at = instance.started_at
+    instance._summary_person_id = instance.person_id
 
 
 @receiver(post_delete, sender=Contact)
 def contact_deleted(sender, instance, **kwargs):
     summaries.changed([instance.started_at])
+    summaries.changed_first_days([instance.person_id])
 
 
 @receiver(m2m_changed, sender=Contact.reasons.through)

@@ -69,6 +69,24 @@ def changed(instants):
         cursor.executemany(upsert, [(day,) for day in days])
 
 
+def changed_first_days(person_ids):
+    """Mark the two earliest local dates of each person's contacts: after a contact of theirs was
+    added, moved or removed, those are the only days whose ``PersonDay.first`` can be wrong (the
+    new first day, and the day that was first before a contact earlier than it came)."""
+    instants = []
+    for person_id in {person_id for person_id in person_ids if person_id is not None}:
+        contacts = Contact.objects.filter(person_id=person_id).order_by("started_at")
+        first = contacts.values_list("started_at", flat=True).first()
+        if first is None:
+            continue
+        next_day = local_midnight(timezone.localdate(first) + ONE_DAY)
+        instants += [
+            first,
+            contacts.filter(started_at__gte=next_day).values_list("started_at", flat=True).first(),
+        ]
+    changed(instants)
+
+
 def ensure(end):
     """Summarise every stale or missing day from the first contact's local date up to ``end``.
 
@@ -226,8 +244,23 @@ def _count(first, end):
         .annotate(count=Count("id"))
         .order_by()
     )
+    first_contacts = dict(
+        Contact.objects.filter(person_id__in=contacts.values("person_id"))
+        .values("person_id")
+        .annotate(first=Min("started_at"))
+        .order_by()
+        .values_list("person_id", "first")
+    )
     PersonDay.objects.bulk_create(
-        [PersonDay(day=row["day"], person_id=row["person_id"], contacts=row["count"]) for row in by_person],
+        [
+            PersonDay(
+                day=row["day"],
+                person_id=row["person_id"],
+                contacts=row["count"],
+                first=timezone.localdate(first_contacts[row["person_id"]]) == row["day"],
+            )
+            for row in by_person
+        ],
         batch_size=5000,
     )
 

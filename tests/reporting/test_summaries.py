@@ -69,6 +69,15 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
     def logged_afterwards_for_an_earlier_day():
         ContactFactory(started_at=utc(2026, 10, 26, 12, 0), person=eve, channel=Channel.WALK_IN)
 
+    def earlier_contact_for_a_citizen_first_seen_in_the_period():
+        records["bo_first"] = ContactFactory(started_at=utc(2026, 10, 10, 12, 0), person=records["bo"])
+
+    def first_contact_deleted():
+        records["bo_first"].delete()
+
+    def earlier_contact_inside_the_period():
+        ContactFactory(started_at=utc(2026, 10, 26, 18, 0), person=records["cai"], channel=Channel.WALK_IN)
+
     def moved_to_another_day_and_channel():
         contact = Contact.objects.get(pk=records["c2"].pk)
         contact.started_at = utc(2026, 10, 29, 12, 0)
@@ -102,6 +111,9 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
 
     for change in [
         logged_afterwards_for_an_earlier_day,
+        earlier_contact_for_a_citizen_first_seen_in_the_period,
+        first_contact_deleted,
+        earlier_contact_inside_the_period,
         moved_to_another_day_and_channel,
         reasons_changed,
         reason_given_from_the_reasons_side,
