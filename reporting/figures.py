@@ -22,7 +22,6 @@ from contacts.models import (
     CHANNELS_NEEDING_CPR,
     Channel,
     NotificationDecision,
-    Person,
     PsychiatryContact,
     Reason,
 )
@@ -85,20 +84,23 @@ def _sum_by(counts, position):
     return totals
 
 
+def _citizens(period):
+    """One ``PersonDay`` row per person with a contact in the period: their first day in it."""
+    return _days(PersonDay, period).filter(Q(previous_day__isnull=True) | Q(previous_day__lt=period.start))
+
+
 def person_counts(period):
     """Persons with a contact in the period: how many, how many had a contact before it, and how
-    many by previous contact with psychiatry. Those whose first contact ever falls in the period
-    are counted from ``PersonDay.first``; the others had one before it."""
-    persons = _days(PersonDay, period)
-    first_time = persons.filter(first=True).count()
-    counts = Person.objects.filter(pk__in=persons.values("person_id")).aggregate(
-        unique_persons=Count("pk"),
+    many by previous contact with psychiatry."""
+    counts = _citizens(period).aggregate(
+        unique_persons=Count("id"),
+        first_time=Count("id", filter=Q(previous_day__isnull=True)),
         **{
-            f"psychiatry_{choice.value}": Count("pk", filter=Q(psychiatry_contact=choice.value))
+            f"psychiatry_{choice.value}": Count("id", filter=Q(psychiatry_contact=choice.value))
             for choice in PsychiatryContact
         },
     )
-    return {**counts, "repeat_persons": counts["unique_persons"] - first_time}
+    return {**counts, "repeat_persons": counts["unique_persons"] - counts.pop("first_time")}
 
 
 def contact_overview(period, counts=None, persons=None):
@@ -411,8 +413,7 @@ def costs(period):
     ] or Decimal(0)
     counts = {
         "contacts": _days(ContactDay, months).aggregate(count=Coalesce(Sum("contacts"), 0))["count"],
-        # DISTINCT in a subquery: hashed, where COUNT(DISTINCT …) sorts every row.
-        "citizens": _days(PersonDay, months).values("person_id").distinct().count(),
+        "citizens": _citizens(months).count(),
     }
     return {
         "first_month": months.start,

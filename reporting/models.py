@@ -116,22 +116,24 @@ class ReasonDay(models.Model):
 
 
 class PersonDay(models.Model):
-    """The persons with a contact on a local date: what distinct-citizen figures count."""
+    """The persons with a contact on a local date: what distinct-citizen figures count.
+
+    With the person's previous day of contact on each row, the citizens of any period are its
+    rows whose previous day lies before the period (or that have none): a filtered count, not a
+    DISTINCT over every row.
+    """
 
     day = models.DateField()
     # A plain number, not a foreign key: these rows are counts, not data about the person, so the
     # personal-data walk (access report, retention, merge) must not reach them.
     person_id = models.PositiveIntegerField()
     contacts = models.PositiveIntegerField()
-    # The person's first contact ever is on this day: first-time citizens of a period are then a
-    # count, not a look back through each citizen's history.
-    first = models.BooleanField()
+    # None: the person's first contact ever is on this day.
+    previous_day = models.DateField(null=True)
+    psychiatry_contact = models.CharField(max_length=8)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["day", "person_id"], name="personday_day_person"),
-            models.Index(fields=["person_id", "day"], name="personday_person_day"),
-        ]
+        indexes = [models.Index(fields=["day"], name="personday_day")]
 
     def __str__(self):
         return f"{self.day} person {self.person_id}: {self.contacts}"

@@ -1,6 +1,6 @@
 """Every write that can change what a day's contacts count as marks that day for a new count
-(see ``summaries``): a contact saved or deleted (its old and new date, and the first days of its
-old and new person), its reasons changed, and a person changed (whether they have a CPR number,
+(see ``summaries``): a contact saved or deleted (its old and new date, and its old and new person's
+next day of contact after each), its reasons changed, and a person changed (whether they have a CPR number,
 their age), for every date they had contacts."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
@@ -22,7 +22,12 @@ def remember_start(sender, instance, **kwargs):
 @receiver(post_save, sender=Contact)
 def contact_saved(sender, instance, **kwargs):
     summaries.changed([instance.started_at, getattr(instance, "_summary_started_at", None)])
-    summaries.changed_first_days([instance.person_id, getattr(instance, "_summary_person_id", None)])
+    summaries.changed_next_days(
+        [
+            (instance.person_id, instance.started_at),
+            (getattr(instance, "_summary_person_id", None), getattr(instance, "_summary_started_at", None)),
+        ]
+    )
     instance._summary_started_at = instance.started_at
     instance._summary_person_id = instance.person_id
 
@@ -30,7 +35,7 @@ def contact_saved(sender, instance, **kwargs):
 @receiver(post_delete, sender=Contact)
 def contact_deleted(sender, instance, **kwargs):
     summaries.changed([instance.started_at])
-    summaries.changed_first_days([instance.person_id])
+    summaries.changed_next_days([(instance.person_id, instance.started_at)])
 
 
 @receiver(m2m_changed, sender=Contact.reasons.through)

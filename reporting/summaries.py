@@ -69,21 +69,21 @@ def changed(instants):
         cursor.executemany(upsert, [(day,) for day in days])
 
 
-def changed_first_days(person_ids):
-    """Mark the two earliest local dates of each person's contacts: after a contact of theirs was
-    added, moved or removed, those are the only days whose ``PersonDay.first`` can be wrong (the
-    new first day, and the day that was first before a contact earlier than it came)."""
+def changed_next_days(person_instants):
+    """For each ``(person id, instant)``, mark the person's next local date of contact after the
+    instant's: when a contact of theirs was added, moved or removed there, that day's
+    ``PersonDay.previous_day`` may have changed."""
     instants = []
-    for person_id in {person_id for person_id in person_ids if person_id is not None}:
-        contacts = Contact.objects.filter(person_id=person_id).order_by("started_at")
-        first = contacts.values_list("started_at", flat=True).first()
-        if first is None:
+    for person_id, instant in set(person_instants):
+        if person_id is None or instant is None:
             continue
-        next_day = local_midnight(timezone.localdate(first) + ONE_DAY)
-        instants += [
-            first,
-            contacts.filter(started_at__gte=next_day).values_list("started_at", flat=True).first(),
-        ]
+        next_day = local_midnight(timezone.localdate(instant) + ONE_DAY)
+        instants.append(
+            Contact.objects.filter(person_id=person_id, started_at__gte=next_day)
+            .order_by("started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
     changed(instants)
 
 
@@ -240,29 +240,37 @@ def _count(first, end):
 
     by_person = (
         contacts.filter(person__isnull=False)
-        .values("day", "person_id")
+        .values("day", "person_id", "person__psychiatry_contact")
         .annotate(count=Count("id"))
-        .order_by()
+        .order_by("person_id", "day")
     )
-    first_contacts = dict(
-        Contact.objects.filter(person_id__in=contacts.values("person_id"))
+    # Each person's last day of contact before the run; within it, their rows follow each other.
+    before = dict(
+        Contact.objects.filter(
+            person_id__in=contacts.values("person_id"), started_at__lt=local_midnight(first)
+        )
         .values("person_id")
-        .annotate(first=Min("started_at"))
+        .annotate(last=Max("started_at"))
         .order_by()
-        .values_list("person_id", "first")
+        .values_list("person_id", "last")
     )
-    PersonDay.objects.bulk_create(
-        [
+    person_days = []
+    for row in by_person:
+        person_id = row["person_id"]
+        if person_days and person_days[-1].person_id == person_id:
+            previous_day = person_days[-1].day
+        else:
+            previous_day = timezone.localdate(before[person_id]) if person_id in before else None
+        person_days.append(
             PersonDay(
                 day=row["day"],
-                person_id=row["person_id"],
+                person_id=person_id,
                 contacts=row["count"],
-                first=timezone.localdate(first_contacts[row["person_id"]]) == row["day"],
+                previous_day=previous_day,
+                psychiatry_contact=row["person__psychiatry_contact"],
             )
-            for row in by_person
-        ],
-        batch_size=5000,
-    )
+        )
+    PersonDay.objects.bulk_create(person_days, batch_size=5000)
 
     by_wait = (
         contacts.filter(WAITED, answered_at__isnull=False)

@@ -76,7 +76,14 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         records["bo_first"].delete()
 
     def earlier_contact_inside_the_period():
-        ContactFactory(started_at=utc(2026, 10, 26, 18, 0), person=records["cai"], channel=Channel.WALK_IN)
+        records["cai_first"] = ContactFactory(
+            started_at=utc(2026, 10, 26, 18, 0), person=records["cai"], channel=Channel.WALK_IN
+        )
+
+    def contact_moved_to_another_person():
+        contact = Contact.objects.get(pk=records["cai_first"].pk)
+        contact.person = records["bo"]
+        contact.save()
 
     def moved_to_another_day_and_channel():
         contact = Contact.objects.get(pk=records["c2"].pk)
@@ -114,6 +121,7 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         earlier_contact_for_a_citizen_first_seen_in_the_period,
         first_contact_deleted,
         earlier_contact_inside_the_period,
+        contact_moved_to_another_person,
         moved_to_another_day_and_channel,
         reasons_changed,
         reason_given_from_the_reasons_side,
