@@ -109,6 +109,8 @@ class Person(HasCPR):
             models.Index(fields=["nickname"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["name"]),
+            # Records lacking a required CPR number are counted by joining to these persons only.
+            models.Index(fields=["id"], condition=Q(cpr_index__isnull=True), name="person_without_cpr"),
         ]
 
     def __str__(self):

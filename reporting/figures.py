@@ -13,8 +13,8 @@ import math
 from collections import Counter
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
-from django.db.models.functions import Coalesce, ExtractIsoWeekDay, TruncDate, TruncMonth
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, ExtractIsoWeekDay, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
@@ -29,7 +29,17 @@ from crisisplans.models import FollowUpStatus, Occasion, WellbeingScore
 from crisisplans.swemwbs import MEANINGFUL_CHANGE
 
 from . import queries, summaries
-from .models import ContactDay, CostCategory, HourDay, PersonDay, ReasonDay, Under18Day, WaitDay, WaitKind
+from .models import (
+    ContactDay,
+    CostCategory,
+    HourDay,
+    PersonDay,
+    ReasonDay,
+    ReferralDay,
+    Under18Day,
+    WaitDay,
+    WaitKind,
+)
 from .periods import Period, add_months
 
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -346,9 +356,9 @@ def lacking_cpr(period):
 def referrals(period):
     """``{(partner kind name, direction): count}``."""
     rows = (
-        queries.referrals(period)
+        _days(ReferralDay, period)
         .values("partner__kind__name", "direction")
-        .annotate(count=Count("id"))
+        .annotate(count=Sum("referrals"))
         .order_by("partner__kind__position", "partner__kind__name", "direction")
     )
     return {(row["partner__kind__name"], row["direction"]): row["count"] for row in rows}
@@ -360,22 +370,24 @@ def wellbeing(period):
     rise of at least ``MEANINGFUL_CHANGE`` metric points. % change is the change of the means
     relative to the mean at contact.
     """
-    at_contact = queries.wellbeing_scores(period).filter(occasion=Occasion.CONTACT)
-    first_at_contact = {}
-    for person_id, recorded_at, metric in at_contact.order_by("person_id", "recorded_at", "id").values_list(
-        "person_id", "recorded_at", "metric_score"
-    ):
-        first_at_contact.setdefault(person_id, (recorded_at, metric))
-    later = WellbeingScore.objects.filter(
-        occasion=Occasion.FOLLOW_UP,
-        person__in=at_contact.values("person_id"),
-        recorded_at__gt=period.start_at,
-    ).order_by("person_id", "recorded_at", "id")
-    pairs = {}
-    for person_id, recorded_at, metric in later.values_list("person_id", "recorded_at", "metric_score"):
-        contact_at, contact_metric = first_at_contact[person_id]
-        if person_id not in pairs and recorded_at > contact_at:
-            pairs[person_id] = (Decimal(contact_metric), Decimal(metric))
+    first_at_contact = (
+        queries.wellbeing_scores(period)
+        .filter(occasion=Occasion.CONTACT)
+        .annotate(rank=Window(RowNumber(), partition_by=F("person_id"), order_by=[F("recorded_at"), F("id")]))
+        .filter(rank=1)
+    )
+    first_follow_up = WellbeingScore.objects.filter(
+        occasion=Occasion.FOLLOW_UP, person_id=OuterRef("person_id"), recorded_at__gt=OuterRef("recorded_at")
+    ).order_by("recorded_at", "id")
+    # Only the pairs leave the database: a year holds some ten thousand scores at scale.
+    pairs = {
+        person_id: (Decimal(before), Decimal(after))
+        for person_id, before, after in first_at_contact.annotate(
+            after=Subquery(first_follow_up.values("metric_score")[:1])
+        )
+        .filter(after__isnull=False)
+        .values_list("person_id", "metric_score", "after")
+    }
     count = len(pairs)
     if not count:
         return {

@@ -139,6 +139,22 @@ class PersonDay(models.Model):
         return f"{self.day} person {self.person_id}: {self.contacts}"
 
 
+class ReferralDay(models.Model):
+    """Referrals made at the contacts of a local date, by partner and direction. The partner's
+    kind is read through the partner, so a partner given another kind counts under it at once."""
+
+    day = models.DateField()
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=3)
+    referrals = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="referralday_day")]
+
+    def __str__(self):
+        return f"{self.day} partner {self.partner_id} {self.direction}: {self.referrals}"
+
+
 class WaitKind(models.TextChoices):
     PHONE = "phone", _("Phone")
     WALK_IN = "walk_in", _("Walk-in")

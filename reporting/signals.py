@@ -1,13 +1,15 @@
 """Every write that can change what a day's contacts count as marks that day for a new count
-(see ``summaries``): a contact saved or deleted (its old and new date, and its old and new person's
-next day of contact after each), its reasons changed, and a person changed (whether they have a CPR number,
-their age), for every date they had contacts."""
+(see ``summaries``): a contact saved or deleted (its old and new date, and its old and new
+person's next day of contact after each), its reasons changed, a referral made or removed at
+it, and a person changed (whether they have a CPR number, their age, their psychiatry history),
+for every date they had contacts."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
 from contacts.models import Contact, Person
 from contacts.signals import persons_changed
+from partners.models import Referral
 
 from . import summaries
 
@@ -67,3 +69,16 @@ def person_saved(sender, instance, created, **kwargs):
 @receiver(persons_changed)
 def persons_bulk_changed(sender, person_ids, **kwargs):
     _persons_changed(person_ids)
+
+
+@receiver(post_init, sender=Referral)
+def remember_contact(sender, instance, **kwargs):
+    instance._summary_contact_id = instance.__dict__.get("contact_id")
+
+
+@receiver(post_save, sender=Referral)
+@receiver(post_delete, sender=Referral)
+def referral_changed(sender, instance, **kwargs):
+    contact_ids = {instance.contact_id, getattr(instance, "_summary_contact_id", None)} - {None}
+    summaries.changed(Contact.objects.filter(pk__in=contact_ids).values_list("started_at", flat=True))
+    instance._summary_contact_id = instance.contact_id

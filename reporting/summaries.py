@@ -2,7 +2,7 @@
 contact of the year.
 
 Each local date's contacts are counted into the tables of ``models`` (``ContactDay``,
-``HourDay``, ``ReasonDay``, ``PersonDay``, ``WaitDay``, ``Under18Day``). A ``SummaryDay`` row
+``HourDay``, ``ReasonDay``, ``PersonDay``, ``WaitDay``, ``Under18Day``, ``ReferralDay``). A ``SummaryDay`` row
 says whether those counts are still those of the day's contacts: every write that touches a
 day's contacts bumps its ``changes`` (``reporting.signals``), and a day is summarised again
 whenever ``summarised`` lags behind. Figures call ``ensure`` first, which summarises any stale or
@@ -37,12 +37,23 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, Direction
+from partners.models import Referral
 
-from .models import ContactDay, HourDay, PersonDay, ReasonDay, SummaryDay, Under18Day, WaitDay, WaitKind
+from .models import (
+    ContactDay,
+    HourDay,
+    PersonDay,
+    ReasonDay,
+    ReferralDay,
+    SummaryDay,
+    Under18Day,
+    WaitDay,
+    WaitKind,
+)
 from .people import age
 from .periods import local_midnight
 
-TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day]
+TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day, ReferralDay]
 ONE_DAY = datetime.timedelta(days=1)
 # Days counted in one transaction: long enough to share each GROUP BY, short enough that the
 # locks on the days (and SQLite's single writer) are not held for long.
@@ -297,6 +308,27 @@ def _count(first, end):
             for row in by_wait
         ],
         batch_size=5000,
+    )
+
+    referrals = (
+        Referral.objects.filter(
+            contact__started_at__gte=local_midnight(first), contact__started_at__lt=local_midnight(end)
+        )
+        .annotate(day=TruncDate("contact__started_at", tzinfo=zone))
+        .values("day", "partner_id", "direction")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    ReferralDay.objects.bulk_create(
+        [
+            ReferralDay(
+                day=row["day"],
+                partner_id=row["partner_id"],
+                direction=row["direction"],
+                referrals=row["count"],
+            )
+            for row in referrals
+        ]
     )
 
     Under18Day.objects.bulk_create(

@@ -18,6 +18,7 @@ from akuttilbud.models import ServiceSettings
 from contacts import services
 from contacts.models import Channel, Contact, NotificationDecision, Reason
 from contacts.retention import apply_retention
+from partners.models import Partner, Referral
 from reporting import dashboard, summaries
 from reporting.models import SummaryDay
 from reporting.periods import Period
@@ -25,6 +26,7 @@ from reporting.tasks import refresh_summaries_task
 from tests.factories import ContactFactory, PersonFactory, UserFactory
 
 from .dataset import PERIOD, build, utc
+from .factories import ReferralFactory
 
 # Wide enough to hold every dated record of the dataset, and the week under test inside it.
 PERIODS = [PERIOD, Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1))]
@@ -100,6 +102,14 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
     def reason_given_from_the_reasons_side():
         Reason.objects.get(name="Angst").contact_set.add(records["c9"])
 
+    def referral_made():
+        ReferralFactory(
+            contact=records["c5"], partner=Partner.objects.order_by("pk").first(), created_by=staff
+        )
+
+    def referral_removed():
+        Referral.objects.filter(contact=records["c4"]).first().delete()
+
     def walk_in_identified():
         services.identify_person(person=records["cai"], cpr="0101151238", user=staff)
 
@@ -125,6 +135,8 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         moved_to_another_day_and_channel,
         reasons_changed,
         reason_given_from_the_reasons_side,
+        referral_made,
+        referral_removed,
         walk_in_identified,
         notification_decided,
         persons_merged,
