@@ -13,8 +13,27 @@ import math
 from collections import Counter
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, ExtractIsoWeekDay, RowNumber, TruncDate, TruncMonth
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractIsoWeekDay,
+    Round,
+    RowNumber,
+    TruncDate,
+    TruncMonth,
+)
 from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
@@ -379,16 +398,24 @@ def wellbeing(period):
     first_follow_up = WellbeingScore.objects.filter(
         occasion=Occasion.FOLLOW_UP, person_id=OuterRef("person_id"), recorded_at__gt=OuterRef("recorded_at")
     ).order_by("recorded_at", "id")
-    # Only the pairs leave the database: a year holds some ten thousand scores at scale.
-    pairs = {
-        person_id: (Decimal(before), Decimal(after))
-        for person_id, before, after in first_at_contact.annotate(
-            after=Subquery(first_follow_up.values("metric_score")[:1])
+    # Whole hundredths: exact where SQLite holds decimals as floating point, and integers cost
+    # less to load than decimals. One row per person leaves the database, not every score.
+    rows = (
+        first_at_contact.annotate(after=Subquery(first_follow_up.values("metric_score")[:1]))
+        .annotate(
+            before_hundredths=Cast(Round(F("metric_score") * 100), IntegerField()),
+            after_hundredths=Cast(Round(F("after") * 100), IntegerField()),
         )
-        .filter(after__isnull=False)
-        .values_list("person_id", "metric_score", "after")
+        .values_list("before_hundredths", "after_hundredths")
+    )
+    pairs = [(before, after) for before, after in rows if after is not None]
+    totals = {
+        "pairs": len(pairs),
+        "before": sum(before for before, _after in pairs),
+        "after": sum(after for _before, after in pairs),
+        "improved": sum(1 for before, after in pairs if after - before >= MEANINGFUL_CHANGE * 100),
     }
-    count = len(pairs)
+    count = totals["pairs"]
     if not count:
         return {
             "pairs": 0,
@@ -399,9 +426,9 @@ def wellbeing(period):
             "improved": 0,
             "improved_share": None,
         }
-    mean_before = sum(before for before, _after in pairs.values()) / count
-    mean_after = sum(after for _before, after in pairs.values()) / count
-    improved = sum(1 for before, after in pairs.values() if after - before >= MEANINGFUL_CHANGE)
+    mean_before = Decimal(totals["before"]) / 100 / count
+    mean_after = Decimal(totals["after"]) / 100 / count
+    improved = totals["improved"]
     return {
         "pairs": count,
         "mean_at_contact": float(mean_before),
