@@ -27,12 +27,10 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Cast,
-    Coalesce,
     ExtractIsoWeekDay,
     Round,
     RowNumber,
     TruncDate,
-    TruncMonth,
 )
 from django.utils import timezone
 
@@ -50,14 +48,17 @@ from crisisplans.swemwbs import MEANINGFUL_CHANGE
 from . import queries, summaries
 from .models import (
     ContactDay,
+    ContactMonth,
     CostCategory,
     HourDay,
     PersonDay,
+    PersonMonth,
     ReasonDay,
     ReferralDay,
     Under18Day,
     WaitDay,
     WaitKind,
+    WaitMonth,
 )
 from .periods import Period, add_months
 
@@ -85,25 +86,32 @@ def _days(model, period):
     return model.objects.filter(day__gte=period.start, day__lt=period.end)
 
 
+# A day table and its monthly rollup, each with what it counts.
+CONTACTS = [(ContactDay, Sum("contacts")), (ContactMonth, Sum("contacts"))]
+CITIZENS = [(PersonDay, Count("id")), (PersonMonth, Sum("persons"))]
+WAITS = [(WaitDay, Sum("contacts")), (WaitMonth, Sum("contacts"))]
+
+
+def _grouped(period, sources, fields, condition=None):
+    """``{(values of fields): count}`` over the period: its whole months from the rollup, the
+    days outside them from the day table."""
+    summaries.ensure(period.end)
+    counts = Counter()
+    for (model, total), where in zip(sources, summaries.split(period), strict=True):
+        rows = model.objects.filter(where, condition or Q()).values(*fields).annotate(total=total).order_by()
+        for row in rows.values_list(*fields, "total"):
+            counts[row[:-1]] += row[-1]
+    return counts
+
+
 def contact_counts(period):
     """Contacts in the period by channel, direction, caller role, acuteness and whether anonymous:
     ``{(channel, direction, caller_role, acuteness, anonymous): count}``.
 
-    One query that the overview, channel, caller-role, acuteness and walk-in figures share; each
-    sums the cells it needs.
+    Counted once for the overview, channel, caller-role, acuteness and walk-in figures; each sums
+    the cells it needs.
     """
-    rows = (
-        _days(ContactDay, period)
-        .values("channel", "direction", "caller_role", "acuteness", "anonymous")
-        .annotate(count=Sum("contacts"))
-        .order_by()
-    )
-    return {
-        (row["channel"], row["direction"], row["caller_role"], row["acuteness"], row["anonymous"]): row[
-            "count"
-        ]
-        for row in rows
-    }
+    return dict(_grouped(period, CONTACTS, ["channel", "direction", "caller_role", "acuteness", "anonymous"]))
 
 
 def _sum_by(counts, position):
@@ -114,22 +122,35 @@ def _sum_by(counts, position):
 
 
 def _citizens(period):
-    """One ``PersonDay`` row per person with a contact in the period: their first day in it."""
-    return _days(PersonDay, period).filter(Q(previous_day__isnull=True) | Q(previous_day__lt=period.start))
+    """``{(psychiatry contact, first time): persons}`` of the persons with a contact in the
+    period, each counted on their first day in it: the one whose previous day of contact lies
+    before the period (or that has none, their first contact ever)."""
+    citizens = Counter()
+    rows = _grouped(
+        period,
+        CITIZENS,
+        ["psychiatry_contact", "previous_day"],
+        Q(previous_day__isnull=True) | Q(previous_day__lt=period.start),
+    )
+    for (psychiatry, previous_day), persons in rows.items():
+        citizens[psychiatry, previous_day is None] += persons
+    return citizens
 
 
 def person_counts(period):
     """Persons with a contact in the period: how many, how many had a contact before it, and how
     many by previous contact with psychiatry."""
-    counts = _citizens(period).aggregate(
-        unique_persons=Count("id"),
-        first_time=Count("id", filter=Q(previous_day__isnull=True)),
+    citizens = _citizens(period)
+    return {
+        "unique_persons": sum(citizens.values()),
+        "repeat_persons": sum(persons for (_psychiatry, first), persons in citizens.items() if not first),
         **{
-            f"psychiatry_{choice.value}": Count("id", filter=Q(psychiatry_contact=choice.value))
+            f"psychiatry_{choice.value}": sum(
+                persons for (psychiatry, _first), persons in citizens.items() if psychiatry == choice.value
+            )
             for choice in PsychiatryContact
         },
-    )
-    return {**counts, "repeat_persons": counts["unique_persons"] - counts.pop("first_time")}
+    }
 
 
 def contact_overview(period, counts=None, persons=None):
@@ -259,14 +280,7 @@ def waits(period, service_settings=None):
         "call_back": datetime.timedelta(hours=service_settings.goal_call_back_hours),
     }
     counts = {kind: [] for kind in WaitKind.values}
-    rows = (
-        _days(WaitDay, period)
-        .values("kind", "wait_us")
-        .annotate(count=Sum("contacts"))
-        .order_by("kind", "wait_us")
-        .values_list("kind", "wait_us", "count")
-    )
-    for kind, wait, count in rows:
+    for (kind, wait), count in sorted(_grouped(period, WAITS, ["kind", "wait_us"]).items()):
         counts[kind].append((wait, count))
     call_back_wait = ExpressionWrapper(F("done_at") - F("received_at"), output_field=DurationField())
     call_backs = Counter(
@@ -363,9 +377,11 @@ def lacking_cpr(period):
     """Records that need an identified person but whose person has no CPR number (or, for a
     walk-in or outreach, no person at all)."""
     return {
-        "contacts": _days(ContactDay, period)
-        .filter(channel__in=CHANNELS_NEEDING_CPR, lacks_cpr=True)
-        .aggregate(count=Coalesce(Sum("contacts"), 0))["count"],
+        "contacts": sum(
+            _grouped(
+                period, CONTACTS, ["lacks_cpr"], Q(channel__in=CHANNELS_NEEDING_CPR, lacks_cpr=True)
+            ).values()
+        ),
         "stays": queries.stays(period).filter(person__cpr_index__isnull=True).count(),
         "plans": queries.plans(period).filter(person__cpr_index__isnull=True).count(),
         "follow_ups": queries.follow_ups(period).filter(plan__person__cpr_index__isnull=True).count(),
@@ -451,8 +467,8 @@ def costs(period):
         "total"
     ] or Decimal(0)
     counts = {
-        "contacts": _days(ContactDay, months).aggregate(count=Coalesce(Sum("contacts"), 0))["count"],
-        "citizens": _citizens(months).count(),
+        "contacts": sum(_grouped(months, CONTACTS, ["anonymous"]).values()),
+        "citizens": sum(_citizens(months).values()),
     }
     return {
         "first_month": months.start,
@@ -473,14 +489,14 @@ def monthly_trend(period):
     last_month = period.last_day.replace(day=1)
     first_month = add_months(last_month, -11)
     window = Period(first_month, add_months(last_month, 1))
-    rows = (
-        _days(ContactDay, window)
-        .annotate(month=TruncMonth("day"))
+    summaries.ensure(window.end)
+    counts = dict(
+        ContactMonth.objects.filter(month__gte=window.start, month__lt=window.end)
         .values("month")
         .annotate(count=Sum("contacts"))
         .order_by()
+        .values_list("month", "count")
     )
-    counts = {row["month"]: row["count"] for row in rows}
     return [
         (add_months(first_month, index), counts.get(add_months(first_month, index), 0)) for index in range(12)
     ]

@@ -67,6 +67,16 @@ class SummaryDay(models.Model):
         return f"{self.day}: {self.summarised}/{self.changes}"
 
 
+class SummaryMonth(models.Model):
+    """A month whose rollups (``ContactMonth``, ``PersonMonth``, ``WaitMonth``) are rebuilt from
+    its days' rows whenever one of its days is counted again; locked while that happens."""
+
+    month = models.DateField(primary_key=True)
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
 class ContactDay(models.Model):
     """Contacts of a local date by the attributes the dashboard counts them by."""
 
@@ -187,3 +197,54 @@ class Under18Day(models.Model):
 
     def __str__(self):
         return f"{self.day} under 18: {self.contacts}"
+
+
+class ContactMonth(models.Model):
+    """``ContactDay`` summed over a calendar month."""
+
+    month = models.DateField()
+    channel = models.CharField(max_length=10)
+    direction = models.CharField(max_length=3)
+    caller_role = models.CharField(max_length=10)
+    acuteness = models.PositiveSmallIntegerField(null=True)
+    anonymous = models.BooleanField()
+    lacks_cpr = models.BooleanField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="contactmonth_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.channel}: {self.contacts}"
+
+
+class PersonMonth(models.Model):
+    """``PersonDay`` rows of a calendar month counted by previous day of contact: a month's
+    citizens for a period starting on or before it are still its rows whose previous day lies
+    before the period."""
+
+    month = models.DateField()
+    previous_day = models.DateField(null=True)
+    psychiatry_contact = models.CharField(max_length=8)
+    persons = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="personmonth_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} after {self.previous_day}: {self.persons}"
+
+
+class WaitMonth(models.Model):
+    """``WaitDay`` summed over a calendar month."""
+
+    month = models.DateField()
+    kind = models.CharField(max_length=7, choices=WaitKind.choices)
+    wait_us = models.BigIntegerField()
+    contacts = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="waitmonth_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.kind} {self.wait_us} µs: {self.contacts}"

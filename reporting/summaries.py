@@ -30,6 +30,7 @@ from django.db.models import (
     Max,
     Min,
     Q,
+    Sum,
     Value,
     When,
 )
@@ -41,23 +42,25 @@ from partners.models import Referral
 
 from .models import (
     ContactDay,
+    ContactMonth,
     HourDay,
     PersonDay,
+    PersonMonth,
     ReasonDay,
     ReferralDay,
     SummaryDay,
+    SummaryMonth,
     Under18Day,
     WaitDay,
     WaitKind,
+    WaitMonth,
 )
 from .people import age
-from .periods import local_midnight
+from .periods import add_months, local_midnight
 
 TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day, ReferralDay]
+ROLLUPS = [ContactMonth, PersonMonth, WaitMonth]
 ONE_DAY = datetime.timedelta(days=1)
-# Days counted in one transaction: long enough to share each GROUP BY, short enough that the
-# locks on the days (and SQLite's single writer) are not held for long.
-BATCH_DAYS = 31
 
 WAITED = Q(channel=Channel.PHONE, direction=Direction.INCOMING) | Q(channel=Channel.WALK_IN)
 
@@ -138,10 +141,12 @@ def fresh(end):
 
 
 def summarise(days):
-    """Count the contacts of ``days`` (local dates) into the summary tables, a batch at a time."""
-    days = sorted(days)
-    for index in range(0, len(days), BATCH_DAYS):
-        _summarise_batch(days[index : index + BATCH_DAYS])
+    """Count the contacts of ``days`` (local dates) into the summary tables, a month at a time."""
+    by_month = {}
+    for day in sorted(days):
+        by_month.setdefault(day.replace(day=1), []).append(day)
+    for month_days in by_month.values():
+        _summarise_batch(month_days)
 
 
 def refresh(today=None):
@@ -157,7 +162,7 @@ def rebuild():
     """Forget every count and summarise again: after data was written around the signals
     (bulk loads of demo or benchmark data)."""
     with transaction.atomic():
-        for model in [SummaryDay, *TABLES]:
+        for model in [SummaryDay, SummaryMonth, *TABLES, *ROLLUPS]:
             model.objects.all().delete()
     ensure(timezone.localdate() + ONE_DAY)
 
@@ -178,6 +183,58 @@ def _summarise_batch(days):
         for first, last in _runs(stale):
             _count(first, last + ONE_DAY)
         SummaryDay.objects.filter(day__in=stale).update(summarised=F("changes"))
+        _roll_up(stale[0].replace(day=1))
+
+
+def _roll_up(month):
+    """Rebuild the month's rollups from its days' rows. Under the month's lock, taken after the
+    days' own: a summariser counting other days of the month waits, then rolls up what both
+    wrote."""
+    SummaryMonth.objects.bulk_create([SummaryMonth(month=month)], ignore_conflicts=True)
+    SummaryMonth.objects.select_for_update().filter(month=month).exists()
+    days = {"day__gte": month, "day__lt": add_months(month, 1)}
+    for model in ROLLUPS:
+        model.objects.filter(month=month).delete()
+    ContactMonth.objects.bulk_create(
+        ContactMonth(month=month, **row)
+        for row in ContactDay.objects.filter(**days)
+        .values("channel", "direction", "caller_role", "acuteness", "anonymous", "lacks_cpr")
+        .annotate(contacts=Sum("contacts"))
+        .order_by()
+    )
+    PersonMonth.objects.bulk_create(
+        (
+            PersonMonth(month=month, **row)
+            for row in PersonDay.objects.filter(**days)
+            .values("previous_day", "psychiatry_contact")
+            .annotate(persons=Count("id"))
+            .order_by()
+        ),
+        batch_size=5000,
+    )
+    WaitMonth.objects.bulk_create(
+        (
+            WaitMonth(month=month, **row)
+            for row in WaitDay.objects.filter(**days)
+            .values("kind", "wait_us")
+            .annotate(contacts=Sum("contacts"))
+            .order_by()
+        ),
+        batch_size=5000,
+    )
+
+
+def split(period):
+    """The period as ``(days, months)``: the filter for its days outside whole calendar months
+    (for the day tables) and the filter for its whole months (for the rollups)."""
+    first_whole = period.start if period.start.day == 1 else add_months(period.start.replace(day=1), 1)
+    end_whole = period.end.replace(day=1)
+    if first_whole >= end_whole:
+        return Q(day__gte=period.start, day__lt=period.end), Q(pk__in=[])
+    return (
+        Q(day__gte=period.start, day__lt=first_whole) | Q(day__gte=end_whole, day__lt=period.end),
+        Q(month__gte=first_whole, month__lt=end_whole),
+    )
 
 
 def _runs(days):

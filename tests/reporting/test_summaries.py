@@ -8,6 +8,7 @@ some figure, so a summary left stale would show.
 
 import datetime
 import io
+from collections import Counter
 
 import pytest
 import time_machine
@@ -19,8 +20,8 @@ from contacts import services
 from contacts.models import Channel, Contact, NotificationDecision, Reason
 from contacts.retention import apply_retention
 from partners.models import Partner, Referral
-from reporting import dashboard, summaries
-from reporting.models import SummaryDay
+from reporting import dashboard, figures, summaries
+from reporting.models import SummaryDay, SummaryMonth
 from reporting.periods import Period
 from reporting.tasks import refresh_summaries_task
 from tests.factories import ContactFactory, PersonFactory, UserFactory
@@ -39,7 +40,7 @@ def _figures():
 
 
 def _counted_from_scratch():
-    for model in [SummaryDay, *summaries.TABLES]:
+    for model in [SummaryDay, SummaryMonth, *summaries.TABLES, *summaries.ROLLUPS]:
         model.objects.all().delete()
     return _figures()
 
@@ -187,3 +188,44 @@ def test_refresh_command_and_task(records):
     # A contact today: the 19 days since the last one are counted (empty) up to today.
     ContactFactory(started_at=utc(2026, 11, 20, 9, 0))
     assert refresh_summaries_task() == 19
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(datetime.date(2026, 10, 1), datetime.date(2026, 11, 1)),
+        Period(datetime.date(2026, 8, 15), datetime.date(2026, 11, 20)),
+    ],
+    ids=["whole month", "months and days"],
+)
+def test_months_and_days_together_count_what_the_contacts_hold(records, period):
+    ContactFactory(
+        started_at=utc(2026, 8, 20, 10, 0), person=records["bo"], answered_at=utc(2026, 8, 20, 10, 2)
+    )
+    contacts = list(
+        Contact.objects.filter(started_at__gte=period.start_at, started_at__lt=period.end_at).select_related(
+            "person"
+        )
+    )
+    expected = Counter(
+        (contact.channel, contact.direction, contact.caller_role, contact.acuteness, contact.person is None)
+        for contact in contacts
+    )
+    assert figures.contact_counts(period) == expected
+    persons = {contact.person for contact in contacts if contact.person}
+    earlier = set(
+        Contact.objects.filter(person__in=persons, started_at__lt=period.start_at).values_list(
+            "person", flat=True
+        )
+    )
+    counts = figures.person_counts(period)
+    assert (counts["unique_persons"], counts["repeat_persons"]) == (len(persons), len(earlier))
+    assert counts["psychiatry_yes"] == sum(1 for person in persons if person.psychiatry_contact == "yes")
+    phone_waits = Counter(
+        (contact.answered_at - contact.started_at) // datetime.timedelta(microseconds=1)
+        for contact in contacts
+        if contact.channel == Channel.PHONE and contact.direction == "in" and contact.answered_at
+    )
+    waits = figures.waits(period)["phone"]
+    assert waits["count"] == sum(phone_waits.values())
+    assert waits["median_minutes"] == figures.nearest_rank(sorted(phone_waits.items()), 50) / 10**6 / 60
