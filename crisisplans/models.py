@@ -232,6 +232,8 @@ class FollowUp(models.Model):
                 name="followup_unreminded_due",
                 condition=Q(status="open", reminded_at__isnull=True),
             ),
+            # The dashboard and the exports take a period's follow-ups by the date first due.
+            models.Index(fields=["first_due_at"], name="followup_first_due"),
         ]
 
     def __str__(self):

@@ -283,14 +283,16 @@ def waits(period, service_settings=None):
     for (kind, wait), count in sorted(_grouped(period, WAITS, ["kind", "wait_us"]).items()):
         counts[kind].append((wait, count))
     call_back_wait = ExpressionWrapper(F("done_at") - F("received_at"), output_field=DurationField())
-    call_backs = Counter(
-        wait // MICROSECOND
-        for wait in queries.callbacks(period)
+    call_backs = (
+        queries.callbacks(period)
         .filter(done_at__isnull=False)
         .annotate(wait=call_back_wait)
-        .values_list("wait", flat=True)
+        .values("wait")
+        .annotate(count=Count("id"))
+        .order_by("wait")
+        .values_list("wait", "count")
     )
-    counts["call_back"] = sorted(call_backs.items())
+    counts["call_back"] = [(wait // MICROSECOND, count) for wait, count in call_backs]
     return {str(kind): _wait_summary(counts[kind], goal) for kind, goal in goals.items()}
 
 
