@@ -333,7 +333,13 @@ class WellbeingScore(models.Model):
         ordering = ["recorded_at"]
         verbose_name = _("well-being score (SWEMWBS)")
         verbose_name_plural = _("well-being scores (SWEMWBS)")
-        indexes = [models.Index(fields=["person", "occasion", "recorded_at"])]
+        # With the id last, a person's first score of an occasion after a time (the well-being
+        # figure's pairing, ties broken by id) is the index's next entry, with no sort.
+        indexes = [
+            models.Index(
+                fields=["person", "occasion", "recorded_at", "id"], name="score_person_occasion_time"
+            )
+        ]
         constraints = [
             *[
                 models.CheckConstraint(
