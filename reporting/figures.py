@@ -14,6 +14,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.db.models import (
+    BooleanField,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -92,13 +93,19 @@ CITIZENS = [(PersonDay, Count("id")), (PersonMonth, Sum("persons"))]
 WAITS = [(WaitDay, Sum("contacts")), (WaitMonth, Sum("contacts"))]
 
 
-def _grouped(period, sources, fields, condition=None):
+def _grouped(period, sources, fields, condition=None, **expressions):
     """``{(values of fields): count}`` over the period: its whole months from the rollup, the
-    days outside them from the day table."""
+    days outside them from the day table. ``expressions`` are computed fields to group by too."""
     summaries.ensure(period.end)
     counts = Counter()
     for (model, total), where in zip(sources, summaries.split(period), strict=True):
-        rows = model.objects.filter(where, condition or Q()).values(*fields).annotate(total=total).order_by()
+        rows = (
+            model.objects.filter(where, condition or Q())
+            .annotate(**expressions)
+            .values(*fields)
+            .annotate(total=total)
+            .order_by()
+        )
         for row in rows.values_list(*fields, "total"):
             counts[row[:-1]] += row[-1]
     return counts
@@ -125,16 +132,13 @@ def _citizens(period):
     """``{(psychiatry contact, first time): persons}`` of the persons with a contact in the
     period, each counted on their first day in it: the one whose previous day of contact lies
     before the period (or that has none, their first contact ever)."""
-    citizens = Counter()
-    rows = _grouped(
+    return _grouped(
         period,
         CITIZENS,
-        ["psychiatry_contact", "previous_day"],
+        ["psychiatry_contact", "first"],
         Q(previous_day__isnull=True) | Q(previous_day__lt=period.start),
+        first=ExpressionWrapper(Q(previous_day__isnull=True), output_field=BooleanField()),
     )
-    for (psychiatry, previous_day), persons in rows.items():
-        citizens[psychiatry, previous_day is None] += persons
-    return citizens
 
 
 def person_counts(period):
