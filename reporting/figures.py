@@ -28,10 +28,10 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Cast,
+    Coalesce,
     ExtractIsoWeekDay,
     Round,
     RowNumber,
-    TruncDate,
 )
 from django.utils import timezone
 
@@ -51,9 +51,11 @@ from .models import (
     ContactDay,
     ContactMonth,
     CostCategory,
+    FollowUpDay,
     HourDay,
     PersonDay,
     PersonMonth,
+    PlanDay,
     ReasonDay,
     ReferralDay,
     Under18Day,
@@ -331,7 +333,7 @@ def beds(period, service_settings=None, today=None):
 
 def plans_per_walk_in(period, counts=None):
     """Crisis plans made in the period ÷ walk-ins in the period."""
-    plans = queries.plans(period).count()
+    plans = _days(PlanDay, period).aggregate(count=Coalesce(Sum("plans"), 0))["count"]
     walk_ins = _sum_by(contact_counts(period) if counts is None else counts, 0).get(Channel.WALK_IN, 0)
     return {"plans": plans, "walk_ins": walk_ins, "ratio": _share(plans, walk_ins)}
 
@@ -340,19 +342,11 @@ def follow_ups(period):
     """Follow-ups first due in the period that were owed (not declined up front, not cancelled):
     how many were done on or before their local first-due date, and how many reached the citizen.
     """
-    zone = _local_zone()
-    owed = (
-        queries.follow_ups(period)
-        .exclude(status__in=NOT_OWED_FOLLOW_UP)
-        .annotate(
-            due_day=TruncDate("first_due_at", tzinfo=zone),
-            done_day=TruncDate("completed_at", tzinfo=zone),
-        )
-    )
+    owed = _days(FollowUpDay, period).exclude(status__in=NOT_OWED_FOLLOW_UP)
     totals = owed.aggregate(
-        owed=Count("id"),
-        on_time=Count("id", filter=Q(done_day__lte=F("due_day"))),
-        reached=Count("id", filter=Q(status=FollowUpStatus.REACHED)),
+        owed=Coalesce(Sum("follow_ups"), 0),
+        on_time=Coalesce(Sum("follow_ups", filter=Q(on_time=True)), 0),
+        reached=Coalesce(Sum("follow_ups", filter=Q(status=FollowUpStatus.REACHED)), 0),
     )
     totals["on_time_share"] = _share(totals["on_time"], totals["owed"])
     totals["reached_share"] = _share(totals["reached"], totals["owed"])
@@ -389,8 +383,12 @@ def lacking_cpr(period):
             ).values()
         ),
         "stays": queries.stays(period).filter(person__cpr_index__isnull=True).count(),
-        "plans": queries.plans(period).filter(person__cpr_index__isnull=True).count(),
-        "follow_ups": queries.follow_ups(period).filter(plan__person__cpr_index__isnull=True).count(),
+        "plans": _days(PlanDay, period)
+        .filter(lacks_cpr=True)
+        .aggregate(count=Coalesce(Sum("plans"), 0))["count"],
+        "follow_ups": _days(FollowUpDay, period)
+        .filter(lacks_cpr=True)
+        .aggregate(count=Coalesce(Sum("follow_ups"), 0))["count"],
     }
 
 

@@ -165,6 +165,37 @@ class ReferralDay(models.Model):
         return f"{self.day} partner {self.partner_id} {self.direction}: {self.referrals}"
 
 
+class PlanDay(models.Model):
+    """Crisis plans made on a local date, by whether the person lacks a CPR number."""
+
+    day = models.DateField()
+    lacks_cpr = models.BooleanField()
+    plans = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="planday_day")]
+
+    def __str__(self):
+        return f"{self.day}: {self.plans}"
+
+
+class FollowUpDay(models.Model):
+    """Follow-ups first due on a local date, by status, whether done by that date, and whether
+    the person lacks a CPR number."""
+
+    day = models.DateField()
+    status = models.CharField(max_length=12)
+    on_time = models.BooleanField()
+    lacks_cpr = models.BooleanField()
+    follow_ups = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="followupday_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.status}: {self.follow_ups}"
+
+
 class WaitKind(models.TextChoices):
     PHONE = "phone", _("Phone")
     WALK_IN = "walk_in", _("Walk-in")

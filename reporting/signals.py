@@ -1,14 +1,16 @@
 """Every write that can change what a day's contacts count as marks that day for a new count
 (see ``summaries``): a contact saved or deleted (its old and new date, and its old and new
 person's next day of contact after each), its reasons changed, a referral made or removed at
-it, and a person changed (whether they have a CPR number, their age, their psychiatry history),
-for every date they had contacts."""
+it, a crisis plan or follow-up saved or deleted, and a person changed (whether they have a CPR
+number, their age, their psychiatry history), for every date they had contacts, plans or
+follow-ups."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
 from contacts.models import Contact, Person
 from contacts.signals import persons_changed
+from crisisplans.models import CrisisPlan, FollowUp
 from partners.models import Referral
 
 from . import summaries
@@ -57,7 +59,13 @@ def reasons_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 def _persons_changed(person_ids):
-    summaries.changed(Contact.objects.filter(person_id__in=person_ids).values_list("started_at", flat=True))
+    summaries.changed(
+        [
+            *Contact.objects.filter(person_id__in=person_ids).values_list("started_at", flat=True),
+            *CrisisPlan.objects.filter(person_id__in=person_ids).values_list("created_at", flat=True),
+            *FollowUp.objects.filter(plan__person_id__in=person_ids).values_list("first_due_at", flat=True),
+        ]
+    )
 
 
 @receiver(post_save, sender=Person)
@@ -82,3 +90,22 @@ def referral_changed(sender, instance, **kwargs):
     contact_ids = {instance.contact_id, getattr(instance, "_summary_contact_id", None)} - {None}
     summaries.changed(Contact.objects.filter(pk__in=contact_ids).values_list("started_at", flat=True))
     instance._summary_contact_id = instance.contact_id
+
+
+def _remember(field):
+    def remember(sender, instance, **kwargs):
+        setattr(instance, f"_summary_{field}", instance.__dict__.get(field))
+
+    def changed(sender, instance, **kwargs):
+        summaries.changed([getattr(instance, field), getattr(instance, f"_summary_{field}", None)])
+        setattr(instance, f"_summary_{field}", getattr(instance, field))
+
+    return remember, changed
+
+
+# A crisis plan counts on the day it was made, a follow-up on the day it was first due.
+for model, field in [(CrisisPlan, "created_at"), (FollowUp, "first_due_at")]:
+    remember, record_changed = _remember(field)
+    post_init.connect(remember, sender=model, weak=False)
+    post_save.connect(record_changed, sender=model, weak=False)
+    post_delete.connect(record_changed, sender=model, weak=False)

@@ -2,7 +2,8 @@
 contact of the year.
 
 Each local date's contacts are counted into the tables of ``models`` (``ContactDay``,
-``HourDay``, ``ReasonDay``, ``PersonDay``, ``WaitDay``, ``Under18Day``, ``ReferralDay``). A ``SummaryDay`` row
+``HourDay``, ``ReasonDay``, ``PersonDay``, ``WaitDay``, ``Under18Day``, ``ReferralDay``), and
+its crisis plans and follow-ups first due into ``PlanDay`` and ``FollowUpDay``. A ``SummaryDay`` row
 says whether those counts are still those of the day's contacts: every write that touches a
 day's contacts bumps its ``changes`` (``reporting.signals``), and a day is summarised again
 whenever ``summarised`` lags behind. Figures call ``ensure`` first, which summarises any stale or
@@ -38,14 +39,17 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, Direction
+from crisisplans.models import CrisisPlan, FollowUp
 from partners.models import Referral
 
 from .models import (
     ContactDay,
     ContactMonth,
+    FollowUpDay,
     HourDay,
     PersonDay,
     PersonMonth,
+    PlanDay,
     ReasonDay,
     ReferralDay,
     SummaryDay,
@@ -58,11 +62,13 @@ from .models import (
 from .people import age
 from .periods import add_months, local_midnight
 
-TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day, ReferralDay]
+TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day, ReferralDay, PlanDay, FollowUpDay]
 ROLLUPS = [ContactMonth, PersonMonth, WaitMonth]
 ONE_DAY = datetime.timedelta(days=1)
 
 WAITED = Q(channel=Channel.PHONE, direction=Direction.INCOMING) | Q(channel=Channel.WALK_IN)
+# The records counted, by the time that puts them on a day.
+DATED = [(Contact, "started_at"), (CrisisPlan, "created_at"), (FollowUp, "first_due_at")]
 
 _fresh_until = contextvars.ContextVar("summaries_fresh_until", default=None)
 
@@ -102,18 +108,24 @@ def changed_next_days(person_instants):
 
 
 def ensure(end):
-    """Summarise every stale or missing day from the first contact's local date up to ``end``.
+    """Summarise every stale or missing day from the first counted record's local date up to
+    ``end``.
 
-    Cheap when nothing changed: one query. Inside ``fresh(end)`` it does nothing at all.
+    Cheap when nothing changed: four queries. Inside ``fresh(end)`` it does nothing at all.
     """
     done = _fresh_until.get()
     if done is not None and end <= done:
         return
-    bounds = Contact.objects.aggregate(first=Min("started_at"), last=Max("started_at"))
-    if bounds["first"] is None:
+    instants = [
+        instant
+        for model, field in DATED
+        for instant in model.objects.aggregate(first=Min(field), last=Max(field)).values()
+        if instant is not None
+    ]
+    if not instants:
         return
-    first = timezone.localdate(bounds["first"])
-    stop = min(end, timezone.localdate(bounds["last"]) + ONE_DAY)
+    first = timezone.localdate(min(instants))
+    stop = min(end, timezone.localdate(max(instants)) + ONE_DAY)
     if stop <= first:
         return
     days = SummaryDay.objects.filter(day__gte=first, day__lt=stop)
@@ -388,11 +400,54 @@ def _count(first, end):
         ]
     )
 
+    _count_plans(first, end, zone)
+
     Under18Day.objects.bulk_create(
         [
             Under18Day(day=day, notification_decision=decision, contacts=count)
             for (day, decision), count in _under_18(contacts, first).items()
         ]
+    )
+
+
+def _count_plans(first, end, zone):
+    """Crisis plans by the day they were made, follow-ups by the day first due."""
+    lacks_cpr = ExpressionWrapper(Q(person__cpr_index__isnull=True), output_field=BooleanField())
+    plans = (
+        CrisisPlan.objects.filter(created_at__gte=local_midnight(first), created_at__lt=local_midnight(end))
+        .annotate(day=TruncDate("created_at", tzinfo=zone), lacks_cpr=lacks_cpr)
+        .values("day", "lacks_cpr")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    PlanDay.objects.bulk_create(
+        PlanDay(day=row["day"], lacks_cpr=bool(row["lacks_cpr"]), plans=row["count"]) for row in plans
+    )
+    follow_ups = (
+        FollowUp.objects.filter(first_due_at__gte=local_midnight(first), first_due_at__lt=local_midnight(end))
+        .annotate(
+            day=TruncDate("first_due_at", tzinfo=zone),
+            done_day=TruncDate("completed_at", tzinfo=zone),
+        )
+        .annotate(
+            on_time=ExpressionWrapper(
+                Q(completed_at__isnull=False) & Q(done_day__lte=F("day")), output_field=BooleanField()
+            ),
+            lacks_cpr=ExpressionWrapper(Q(plan__person__cpr_index__isnull=True), output_field=BooleanField()),
+        )
+        .values("day", "status", "on_time", "lacks_cpr")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    FollowUpDay.objects.bulk_create(
+        FollowUpDay(
+            day=row["day"],
+            status=row["status"],
+            on_time=bool(row["on_time"]),
+            lacks_cpr=bool(row["lacks_cpr"]),
+            follow_ups=row["count"],
+        )
+        for row in follow_ups
     )
 
 

@@ -19,6 +19,7 @@ from akuttilbud.models import ServiceSettings
 from contacts import services
 from contacts.models import Channel, Contact, NotificationDecision, Reason
 from contacts.retention import apply_retention
+from crisisplans.models import FollowUp, FollowUpStatus
 from partners.models import Partner, Referral
 from reporting import dashboard, figures, summaries
 from reporting.models import SummaryDay, SummaryMonth
@@ -27,7 +28,7 @@ from reporting.tasks import refresh_summaries_task
 from tests.factories import ContactFactory, PersonFactory, UserFactory
 
 from .dataset import PERIOD, build, utc
-from .factories import ReferralFactory
+from .factories import CrisisPlanFactory, ReferralFactory
 
 # Wide enough to hold every dated record of the dataset, and the week under test inside it.
 PERIODS = [PERIOD, Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1))]
@@ -111,6 +112,20 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
     def referral_removed():
         Referral.objects.filter(contact=records["c4"]).first().delete()
 
+    def crisis_plan_made():
+        CrisisPlanFactory(person=records["cai"], created_at=utc(2026, 10, 29, 9, 0), created_by=staff)
+
+    def follow_up_done():
+        follow_up = FollowUp.objects.get(pk=records["f5"].pk)
+        follow_up.status = FollowUpStatus.REACHED
+        follow_up.completed_at = utc(2026, 11, 1, 9, 0)
+        follow_up.save()
+
+    def follow_up_first_due_moved():
+        follow_up = FollowUp.objects.get(pk=records["f2"].pk)
+        follow_up.first_due_at = utc(2026, 9, 26, 10, 0)
+        follow_up.save()
+
     def walk_in_identified():
         services.identify_person(person=records["cai"], cpr="0101151238", user=staff)
 
@@ -138,6 +153,9 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         reason_given_from_the_reasons_side,
         referral_made,
         referral_removed,
+        crisis_plan_made,
+        follow_up_done,
+        follow_up_first_due_moved,
         walk_in_identified,
         notification_decided,
         persons_merged,
@@ -174,7 +192,7 @@ def test_refresh_counts_every_stale_or_missing_day_up_to_today(records):
 def test_dashboard_after_the_refresh_only_reads(records, django_assert_max_num_queries):
     summaries.refresh(datetime.date(2026, 11, 20))
     ServiceSettings.load()
-    with django_assert_max_num_queries(55) as queries:
+    with django_assert_max_num_queries(57) as queries:
         dashboard.build(PERIOD)
     assert all(query["sql"].startswith("SELECT") for query in queries.captured_queries)
 
