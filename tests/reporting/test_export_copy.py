@@ -1,0 +1,195 @@
+"""The contacts export on PostgreSQL (COPY) against the Python path, byte for byte.
+
+The data hits every column's edges: anonymous contacts, every source of an age and a birthday on
+the contact's local date, the daylight-saving change of 25 October 2026 and local midnight, reasons
+with the delimiters, quotes and a line break in their names, waits and durations on rounding ties,
+first and repeat contacts, notification decisions, municipalities and psychiatry answers.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from akuttilbud.models import Municipality
+from contacts.models import (
+    CallerRole,
+    Channel,
+    Direction,
+    NotificationDecision,
+    PsychiatryContact,
+    Reason,
+)
+from reporting import exports
+from reporting.periods import Period
+from tests.factories import ContactFactory, PersonFactory
+from tests.helpers import require_postgres
+
+PERIOD = Period(datetime.date(2026, 10, 20), datetime.date(2026, 11, 1))
+
+
+def _utc(*parts):
+    return datetime.datetime(*parts, tzinfo=datetime.UTC)
+
+
+def _seconds(seconds, microseconds=0):
+    return datetime.timedelta(seconds=seconds, microseconds=microseconds)
+
+
+def _build():
+    copenhagen = Municipality.objects.get(code="0101")
+    reasons = [
+        Reason.objects.create(name=name, position=position)
+        for name, position in [
+            ('Sagde "nej", to gange', 2),
+            ("Vold; trusler", 2),
+            ("Økonomi, gæld", 0),
+            ("Linje\nskift", 1),
+            ("Zebra", 2),
+        ]
+    ]
+    turning_18 = PersonFactory(
+        cpr="2510084123", home_municipality=copenhagen, psychiatry_contact=PsychiatryContact.YES
+    )
+    adult = PersonFactory(cpr="0101601234", psychiatry_contact=PsychiatryContact.NO)
+    unborn = PersonFactory(birth_date=datetime.date(2026, 12, 1))
+    year_teen = PersonFactory(birth_year=2009, nickname="Solsort")
+    year_senior = PersonFactory(birth_year=1960, home_municipality=copenhagen)
+    year_young = PersonFactory(birth_year=2002)
+    nothing = PersonFactory()
+    empty_index = PersonFactory(birth_year=1990)
+    type(empty_index).objects.filter(pk=empty_index.pk).update(cpr_index="")
+
+    ContactFactory(person=adult, started_at=_utc(2026, 9, 1, 10))
+    ContactFactory(person=adult, started_at=_utc(2026, 10, 19, 21, 59, 59))
+    contacts = [
+        # The first local moment of the period, summer time (UTC+2), a wait on a tie: 0.05 → 0.0.
+        dict(person=adult, started_at=_utc(2026, 10, 19, 22), answered_at=_seconds(3)),
+        # Local midnight of the 18th birthday, still 24 October in UTC.
+        dict(
+            person=turning_18,
+            started_at=_utc(2026, 10, 24, 22, 30),
+            answered_at=_seconds(9),
+            ended_at=_seconds(15 * 60 + 15),
+            channel=Channel.WALK_IN,
+            notification_decision=NotificationDecision.NOT_NEEDED,
+        ),
+        # 02:30 local twice: before and after the clocks go back at 03:00 summer time.
+        dict(person=year_teen, started_at=_utc(2026, 10, 25, 0, 30), answered_at=_seconds(15)),
+        dict(
+            person=year_teen,
+            started_at=_utc(2026, 10, 25, 1, 30),
+            answered_at=_seconds(21),
+            notification_decision=NotificationDecision.NOTIFIED,
+            channel=Channel.OUTREACH,
+        ),
+        # Two at the same moment: the lower id is the first contact.
+        dict(person=nothing, started_at=_utc(2026, 10, 25, 22, 59, 59, 999999), stated_age=40),
+        dict(person=nothing, started_at=_utc(2026, 10, 25, 22, 59, 59, 999999), stated_age=40),
+        dict(
+            person=None,
+            started_at=_utc(2026, 10, 26, 9, 0, 0, 1),
+            stated_age=15,
+            channel=Channel.OUTREACH,
+            direction=Direction.OUTGOING,
+            caller_role=CallerRole.OTHER,
+            acuteness=None,
+            answered_at=None,
+            ended_at=None,
+            in_target_group=False,
+        ),
+        dict(person=None, started_at=_utc(2026, 10, 26, 10), stated_age=None, channel=Channel.PHONE),
+        # Answered after it ended: a negative duration, on a tie (-0.05 → -0.0) and off one.
+        dict(
+            person=year_senior,
+            started_at=_utc(2026, 10, 27, 8),
+            answered_at=_seconds(600),
+            ended_at=_seconds(597),
+            caller_role=CallerRole.RELATIVE,
+        ),
+        dict(
+            person=year_senior,
+            started_at=_utc(2026, 10, 27, 9),
+            answered_at=_seconds(600),
+            ended_at=_seconds(591),
+            caller_role=CallerRole.PARTNER,
+        ),
+        # Fractions of a second either side of a tie, and a wait of two days.
+        dict(person=year_young, started_at=_utc(2026, 10, 28, 12), answered_at=_seconds(3, 1)),
+        dict(person=year_young, started_at=_utc(2026, 10, 28, 13), answered_at=_seconds(2, 999999)),
+        dict(
+            person=unborn,
+            started_at=_utc(2026, 10, 29, 12),
+            answered_at=_seconds(2 * 86400 + 33),
+            ended_at=_seconds(2 * 86400 + 33 + 45 * 60 + 27),
+            channel=Channel.WALK_IN,
+        ),
+        dict(person=empty_index, started_at=_utc(2026, 10, 30, 7), channel=Channel.WALK_IN, stated_age=70),
+        # The last local moment of the period, winter time (UTC+1).
+        dict(person=adult, started_at=_utc(2026, 10, 31, 22, 59, 59, 999999), answered_at=_seconds(45)),
+    ]
+    made = []
+    for fields in contacts:
+        started_at = fields["started_at"]
+        for name in ("answered_at", "ended_at"):
+            if isinstance(fields.get(name), datetime.timedelta):
+                fields[name] = started_at + fields[name]
+        made.append(ContactFactory(**fields))
+    ContactFactory(person=adult, started_at=_utc(2026, 10, 31, 23))
+    made[0].reasons.add(*reasons)
+    made[1].reasons.add(reasons[3], reasons[1])
+    made[2].reasons.add(reasons[0])
+    made[6].reasons.add(reasons[2], reasons[4])
+    return made
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("dialect", list(exports.DIALECTS))
+@pytest.mark.parametrize("secret", ["kort", "en nøgle længere end blokken på 64 bytes " * 2])
+def test_copy_export_is_the_python_export_byte_for_byte(settings, dialect, secret):
+    require_postgres()
+    settings.EXPORT_PSEUDONYM_SECRET = secret
+    made = _build()
+    python = "".join(exports.contacts_in_python(PERIOD, exports.DIALECTS[dialect]))
+    copy = "".join(exports.contacts_by_copy(PERIOD, exports.DIALECTS[dialect]))
+    assert copy == python
+    assert python.count("\r\n") == 1 + len(made)
+    assert "|Linje\nskift" in python
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_copy_export_of_an_empty_period_is_the_header():
+    require_postgres()
+    period = Period(datetime.date(2020, 1, 1), datetime.date(2020, 1, 2))
+    dialect = exports.DIALECTS["excel-da"]
+    assert "".join(exports.contacts_by_copy(period, dialect)) == "".join(
+        exports.contacts_in_python(period, dialect)
+    )
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_copy_export_leaves_the_session_as_it_was():
+    require_postgres()
+    _build()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone'), current_setting('work_mem')")
+        before = cursor.fetchone()
+    list(exports.contacts_by_copy(PERIOD, exports.DIALECTS["standard"]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('TimeZone'), current_setting('work_mem'), current_setting(%s, true)",
+            [exports.PAD_SETTINGS[0]],
+        )
+        after = cursor.fetchone()
+    assert after[:2] == before
+    assert not after[2]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 1000])
+def test_crlf_ends_records_but_keeps_line_breaks_inside_quoted_cells(size):
+    data = b'1,"a\nb",x\n2,"say ""hi""\n",\n3,,"\n"\n'
+    chunks = [data[start : start + size] for start in range(0, len(data), size)]
+    assert b"".join(exports._crlf_records(chunks)) == (b'1,"a\nb",x\r\n2,"say ""hi""\n",\r\n3,,"\n"\r\n')
