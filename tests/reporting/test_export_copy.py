@@ -135,11 +135,17 @@ def _build():
             if isinstance(fields.get(name), datetime.timedelta):
                 fields[name] = started_at + fields[name]
         made.append(ContactFactory(**fields))
+        if len(made) == 5:
+            # Outside the period but among its ids: its reasons are read and left unused.
+            ContactFactory(person=adult, started_at=_utc(2026, 11, 5, 12)).reasons.add(reasons[4])
     ContactFactory(person=adult, started_at=_utc(2026, 10, 31, 23))
+    # Registered afterwards for a day in the period: the highest id of the period.
+    made.append(ContactFactory(person=year_teen, started_at=_utc(2026, 10, 22, 6, 15)))
     made[0].reasons.add(*reasons)
     made[1].reasons.add(reasons[3], reasons[1])
     made[2].reasons.add(reasons[0])
     made[6].reasons.add(reasons[2], reasons[4])
+    made[-1].reasons.add(reasons[4], reasons[2])
     return made
 
 
@@ -193,3 +199,19 @@ def test_crlf_ends_records_but_keeps_line_breaks_inside_quoted_cells(size):
     data = b'1,"a\nb",x\n2,"say ""hi""\n",\n3,,"\n"\n'
     chunks = [data[start : start + size] for start in range(0, len(data), size)]
     assert b"".join(exports._crlf_records(chunks)) == (b'1,"a\nb",x\r\n2,"say ""hi""\n",\r\n3,,"\n"\r\n')
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_an_abandoned_copy_export_leaves_the_connection_usable(monkeypatch):
+    require_postgres()
+    # A chunk per record, so the download is left while the COPY still runs.
+    monkeypatch.setattr(exports, "COPY_CHUNK_BYTES", 1)
+    _build()
+    stream = exports.contacts_by_copy(PERIOD, exports.DIALECTS["standard"])
+    assert next(stream).startswith("schema_version,")
+    next(stream)
+    stream.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM contacts_contact")
+        assert cursor.fetchone()[0] > 0
