@@ -378,7 +378,7 @@ def _contact_chunks(period, dialect):
 
 COPY_CHUNK_BYTES = 64 * 1024
 PAD_SETTINGS = ("akuttilbud.pseudonym_inner_pad", "akuttilbud.pseudonym_outer_pad")
-# The whole year's rows are sorted in memory (about 70 MB at a million contacts), and the person
+# A year's rows of a million-contact database are sorted in memory (about 70 MB), and the person
 # and reason hash tables stay in one batch; the default 4 MB spills all three to disk.
 COPY_WORK_MEM = "128MB"
 
