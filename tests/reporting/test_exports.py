@@ -97,9 +97,13 @@ def test_no_cell_holds_a_cpr_name_nickname_phone_or_free_text(evaluator_client, 
         "bange",
         "bedre",
     ]
+    # A pseudonym is 16 hex characters and may by chance be ten digits in a row; the CPR numbers
+    # themselves are among the forbidden values in every cell.
+    pseudonym = rows[0].index("pseudonym") if "pseudonym" in rows[0] else None
     for row in rows:
-        for cell in row:
-            assert not CPR_PATTERN.search(cell), cell
+        for index, cell in enumerate(row):
+            if index != pseudonym:
+                assert not CPR_PATTERN.search(cell), cell
             for word in forbidden:
                 assert word not in cell
 
