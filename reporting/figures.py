@@ -302,11 +302,12 @@ def waits(period, service_settings=None):
     return {str(kind): _wait_summary(counts[kind], goal) for kind, goal in goals.items()}
 
 
-def nights_in_period(check_in, check_out, period, today):
+def nights_in_period(check_in, check_out, period, today, zone=None):
     """Nights of one stay inside the period: local dates slept (check-in's date up to, not
     including, check-out's date; an open stay up to ``today``), clipped to the period."""
-    first = max(timezone.localdate(check_in), period.start)
-    last = min(timezone.localdate(check_out) if check_out else today, period.end)
+    zone = zone or _local_zone()
+    first = max(check_in.astimezone(zone).date(), period.start)
+    last = min(check_out.astimezone(zone).date() if check_out else today, period.end)
     return max(0, (last - first).days)
 
 
@@ -315,12 +316,13 @@ def beds(period, service_settings=None, today=None):
     stays crossing its edges; meals are those of stays checked in during the period."""
     service_settings = service_settings or ServiceSettings.load()
     today = today or timezone.localdate()
+    zone, start_at, end_at = _local_zone(), period.start_at, period.end_at
     stays = queries.stays(period).values_list("check_in", "check_out", "meals")
     bed_nights = 0
     meals = 0
     for check_in, check_out, stay_meals in stays:
-        bed_nights += nights_in_period(check_in, check_out, period, today)
-        if period.start_at <= check_in < period.end_at:
+        bed_nights += nights_in_period(check_in, check_out, period, today, zone)
+        if start_at <= check_in < end_at:
             meals += stay_meals
     capacity = service_settings.beds * period.days
     return {
@@ -418,23 +420,26 @@ def wellbeing(period):
     first_follow_up = WellbeingScore.objects.filter(
         occasion=Occasion.FOLLOW_UP, person_id=OuterRef("person_id"), recorded_at__gt=OuterRef("recorded_at")
     ).order_by("recorded_at", "id")
-    # Whole hundredths: exact where SQLite holds decimals as floating point, and integers cost
-    # less to load than decimals. One row per person leaves the database, not every score.
-    rows = (
+    # Whole hundredths: exact where SQLite holds decimals as floating point. The pairs are
+    # summed in the database: one row leaves it, not one per citizen.
+    hundredths = (
         first_at_contact.annotate(after=Subquery(first_follow_up.values("metric_score")[:1]))
         .annotate(
             before_hundredths=Cast(Round(F("metric_score") * 100), IntegerField()),
             after_hundredths=Cast(Round(F("after") * 100), IntegerField()),
         )
-        .values_list("before_hundredths", "after_hundredths")
+        .order_by()
     )
-    pairs = [(before, after) for before, after in rows if after is not None]
-    totals = {
-        "pairs": len(pairs),
-        "before": sum(before for before, _after in pairs),
-        "after": sum(after for _before, after in pairs),
-        "improved": sum(1 for before, after in pairs if after - before >= MEANINGFUL_CHANGE * 100),
-    }
+    paired = Q(after_hundredths__isnull=False)
+    totals = hundredths.aggregate(
+        pairs=Count("after_hundredths"),
+        before=Coalesce(Sum("before_hundredths", filter=paired), 0),
+        after=Coalesce(Sum("after_hundredths"), 0),
+        improved=Count(
+            "after_hundredths",
+            filter=Q(after_hundredths__gte=F("before_hundredths") + int(MEANINGFUL_CHANGE * 100)),
+        ),
+    )
     count = totals["pairs"]
     if not count:
         return {
