@@ -334,10 +334,13 @@ class WellbeingScore(models.Model):
         verbose_name = _("well-being score (SWEMWBS)")
         verbose_name_plural = _("well-being scores (SWEMWBS)")
         # With the id last, a person's first score of an occasion after a time (the well-being
-        # figure's pairing, ties broken by id) is the index's next entry, with no sort.
+        # figure's pairing, ties broken by id) is the index's next entry, with no sort; with the
+        # metric score included (PostgreSQL), the pairing reads it without visiting the table.
         indexes = [
             models.Index(
-                fields=["person", "occasion", "recorded_at", "id"], name="score_person_occasion_time"
+                fields=["person", "occasion", "recorded_at", "id"],
+                include=["metric_score"],
+                name="score_person_occasion_time",
             )
         ]
         constraints = [
