@@ -16,6 +16,8 @@ import codecs
 import csv
 import datetime
 import io
+import tempfile
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
@@ -381,6 +383,9 @@ PAD_SETTINGS = ("akuttilbud.pseudonym_inner_pad", "akuttilbud.pseudonym_outer_pa
 # A year's rows of a million-contact database are sorted in memory (about 70 MB), and the person
 # and reason hash tables stay in one batch; the default 4 MB spills all three to disk.
 COPY_WORK_MEM = "128MB"
+# Below this many contacts a second backend costs more than it saves.
+COPY_PARTS_FROM_ROWS = 50_000
+COPY_SPOOL_BYTES = 4 * 1024 * 1024
 
 
 def _flag(condition):
@@ -512,47 +517,122 @@ COPY_PREPARATION = """SELECT set_config(%(inner_setting)s, encode(%(inner_pad)s,
 def contacts_by_copy(period, dialect):
     """The contacts export written by PostgreSQL: the header from Python, then COPY's CSV.
 
-    The COPY takes the period's id range from the statement before it, so both run in one
-    repeatable-read transaction (unless nested in another, where that cannot be asked for) and see
-    the same contacts. That statement binds its parameters on the server: the pseudonym key never
-    appears in the text of a statement, which a server may log.
+    Each COPY takes its id range from the statement before it, so both run in one repeatable-read
+    transaction (unless nested in another, where that cannot be asked for) and see the same
+    contacts. That statement binds its parameters on the server: the pseudonym key never appears
+    in the text of a statement, which a server may log.
+
+    The COPY's cost is the database's CPU, and one backend uses one core. So a period of at least
+    ``COPY_PARTS_FROM_ROWS`` contacts is written in two halves at once, as ``pg_dump --jobs``
+    does: a second backend, in a thread, writes the later half in the same snapshot into a spooled
+    file while the earlier half streams, and follows it. A nested call stays in one part, since
+    another connection cannot see its transaction's rows.
     """
     yield _header_line(header("contacts"), dialect)
-    inner_pad, outer_pad = pseudonym_pads()
     outermost = not connection.in_atomic_block
+    decoder = codecs.getincrementaldecoder("utf-8")()
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        with psycopg.Cursor(cursor.cursor.connection) as bound:
-            *_settings, first_id, last_id, _rows = bound.execute(
-                COPY_PREPARATION,
-                {
-                    "inner_setting": PAD_SETTINGS[0],
-                    "inner_pad": inner_pad,
-                    "outer_setting": PAD_SETTINGS[1],
-                    "outer_pad": outer_pad,
-                    "zone": timezone.get_default_timezone_name(),
-                    "work_mem": COPY_WORK_MEM,
-                    "start": period.start_at,
-                    "end": period.end_at,
-                },
-            ).fetchone()
-        parameters = {
-            "start": period.start_at,
-            "end": period.end_at,
-            "first_id": first_id,
-            "last_id": last_id,
-            "channels_needing_cpr": sorted(CHANNELS_NEEDING_CPR),
-            "decimal_separator": dialect.decimal_separator,
-            "delimiter": dialect.delimiter,
-        }
-        with cursor.cursor.copy(_contacts_copy_sql(), parameters) as copy:
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            for chunk in _crlf_records(_gathered(copy)):
+        first_id, last_id, rows = _prepare_copy(cursor, period.start_at, period.end_at)
+        if outermost and rows >= COPY_PARTS_FROM_ROWS:
+            middle = period.start_at + (period.end_at - period.start_at) / 2
+            cursor.execute("SELECT pg_export_snapshot()")
+            later = _LaterPart(cursor.fetchone()[0], middle, period.end_at, dialect)
+            try:
+                first_id, last_id, _rows = _prepare_copy(cursor, period.start_at, middle)
+                for chunk in _copy(cursor, period.start_at, middle, first_id, last_id, dialect):
+                    yield decoder.decode(chunk)
+                for chunk in later.chunks():
+                    yield decoder.decode(chunk)
+            finally:
+                later.stop()
+        else:
+            for chunk in _copy(cursor, period.start_at, period.end_at, first_id, last_id, dialect):
                 yield decoder.decode(chunk)
-            yield decoder.decode(b"", final=True)
+        yield decoder.decode(b"", final=True)
         # It wrote nothing, and rolling back also undoes the settings above when nested.
         transaction.set_rollback(True)
+
+
+def _prepare_copy(cursor, start_at, end_at):
+    """The COPY's session settings, and ``(first id, last id, contacts)`` from ``start_at`` to
+    ``end_at``."""
+    inner_pad, outer_pad = pseudonym_pads()
+    with psycopg.Cursor(cursor.cursor.connection) as bound:
+        *_settings, first_id, last_id, rows = bound.execute(
+            COPY_PREPARATION,
+            {
+                "inner_setting": PAD_SETTINGS[0],
+                "inner_pad": inner_pad,
+                "outer_setting": PAD_SETTINGS[1],
+                "outer_pad": outer_pad,
+                "zone": timezone.get_default_timezone_name(),
+                "work_mem": COPY_WORK_MEM,
+                "start": start_at,
+                "end": end_at,
+            },
+        ).fetchone()
+    return first_id, last_id, rows
+
+
+def _copy(cursor, start_at, end_at, first_id, last_id, dialect):
+    """The CSV records, as bytes, of the contacts from ``start_at`` to ``end_at``."""
+    parameters = {
+        "start": start_at,
+        "end": end_at,
+        "first_id": first_id,
+        "last_id": last_id,
+        "channels_needing_cpr": sorted(CHANNELS_NEEDING_CPR),
+        "decimal_separator": dialect.decimal_separator,
+        "delimiter": dialect.delimiter,
+    }
+    with cursor.cursor.copy(_contacts_copy_sql(), parameters) as copy:
+        yield from _crlf_records(_gathered(copy))
+
+
+class _LaterPart:
+    """The later half of a two-part COPY export, written by a thread on its own connection in the
+    snapshot ``snapshot`` of the earlier half's transaction. It keeps up to ``COPY_SPOOL_BYTES`` in
+    memory, the rest in a temporary file."""
+
+    def __init__(self, snapshot, start_at, end_at, dialect):
+        self.spool = tempfile.SpooledTemporaryFile(max_size=COPY_SPOOL_BYTES)
+        self.stopping = threading.Event()
+        self.error = None
+        self.thread = threading.Thread(target=self._write, args=(snapshot, start_at, end_at, dialect))
+        self.thread.start()
+
+    def _write(self, snapshot, start_at, end_at, dialect):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                first_id, last_id, _rows = _prepare_copy(cursor, start_at, end_at)
+                for chunk in _copy(cursor, start_at, end_at, first_id, last_id, dialect):
+                    if self.stopping.is_set():
+                        break
+                    self.spool.write(chunk)
+                transaction.set_rollback(True)
+        except Exception as error:
+            # Raised again in the thread that streams the export, which sees it.
+            self.error = error
+        finally:
+            connection.close()
+
+    def chunks(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        self.spool.seek(0)
+        while chunk := self.spool.read(COPY_CHUNK_BYTES):
+            yield chunk
+
+    def stop(self):
+        """Ends the thread (early, when the download was left) and drops the spooled part."""
+        self.stopping.set()
+        self.thread.join()
+        self.spool.close()
 
 
 def _gathered(blocks):

@@ -7,6 +7,7 @@ first and repeat contacts, notification decisions, municipalities and psychiatry
 """
 
 import datetime
+import threading
 
 import pytest
 from django.db import connection
@@ -213,5 +214,90 @@ def test_an_abandoned_copy_export_leaves_the_connection_usable(monkeypatch):
     next(stream)
     stream.close()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM contacts_contact")
+        assert cursor.fetchone()[0] > 0
+
+
+def _two_parts(monkeypatch, before_later_part=None):
+    """Every COPY export in two parts; records each later part started (after
+    ``before_later_part`` ran, once the earlier part's snapshot is taken)."""
+    monkeypatch.setattr(exports, "COPY_PARTS_FROM_ROWS", 1)
+    started = []
+    later_part = exports._LaterPart
+
+    def start(*args):
+        if before_later_part is not None:
+            before_later_part()
+        started.append(later_part(*args))
+        return started[-1]
+
+    monkeypatch.setattr(exports, "_LaterPart", start)
+    return started
+
+
+def _in_another_connection(function):
+    def run():
+        try:
+            function()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("dialect", list(exports.DIALECTS))
+def test_a_copy_export_in_two_parts_at_once_is_the_python_export_byte_for_byte(monkeypatch, dialect):
+    require_postgres()
+    made = _build()
+    started = _two_parts(monkeypatch)
+    python = "".join(exports.contacts_in_python(PERIOD, exports.DIALECTS[dialect]))
+    copy = "".join(exports.contacts_by_copy(PERIOD, exports.DIALECTS[dialect]))
+    assert len(started) == 1
+    assert copy == python
+    assert python.count("\r\n") == 1 + len(made)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_later_part_sees_the_contacts_the_earlier_part_saw(monkeypatch):
+    require_postgres()
+    _build()
+    dialect = exports.DIALECTS["standard"]
+    before = "".join(exports.contacts_in_python(PERIOD, dialect))
+    late = []
+
+    def commit_a_contact_in_the_later_half():
+        if not late:
+            late.append(ContactFactory(started_at=_utc(2026, 10, 30, 12)))
+
+    started = _two_parts(monkeypatch, lambda: _in_another_connection(commit_a_contact_in_the_later_half))
+    copy = "".join(exports.contacts_by_copy(PERIOD, dialect))
+    assert len(started) == 1
+    assert late
+    assert copy == before
+    assert f"\r\n{exports.SCHEMA_VERSION},{late[0].pk}," in "".join(exports.contacts_by_copy(PERIOD, dialect))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_abandoned_two_part_export_ends_its_thread_and_connection(monkeypatch):
+    require_postgres()
+    monkeypatch.setattr(exports, "COPY_CHUNK_BYTES", 1)
+    _build()
+    started = _two_parts(monkeypatch)
+    stream = exports.contacts_by_copy(PERIOD, exports.DIALECTS["standard"])
+    next(stream)
+    next(stream)
+    stream.close()
+    assert not started[0].thread.is_alive()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 0
         cursor.execute("SELECT count(*) FROM contacts_contact")
         assert cursor.fetchone()[0] > 0
