@@ -167,6 +167,25 @@ def test_copy_export_is_the_python_export_byte_for_byte(settings, dialect, secre
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db
+def test_copy_export_spells_out_reasons_with_ids_beyond_a_64_bit_set():
+    require_postgres()
+    made = _build()
+    many = [Reason.objects.create(name=f"Grund {number:03d}", position=number % 5) for number in range(140)]
+    assert max(reason.pk for reason in many) > 63
+    made[3].reasons.add(*many)
+    # The same mixed set in two orders, and sets wholly beyond 63.
+    made[4].reasons.add(many[-1], many[0], many[70])
+    made[5].reasons.add(many[70], many[-1], many[0])
+    made[7].reasons.add(many[-1])
+    made[8].reasons.add(many[-2], many[-1])
+    dialect = exports.DIALECTS["excel-da"]
+    python = "".join(exports.contacts_in_python(PERIOD, dialect))
+    assert "Grund 139" in python
+    assert "".join(exports.contacts_by_copy(PERIOD, dialect)) == python
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
 def test_copy_export_of_an_empty_period_is_the_header():
     require_postgres()
     period = Period(datetime.date(2020, 1, 1), datetime.date(2020, 1, 2))
