@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from .two_factor import OTP_DEVICE_SESSION_KEY, second_factor_required, second_factor_satisfied
+
 # Requests sent by the page itself (the board's polling) carry this header; they do not
 # count as activity, or a board left open would never time out.
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REFRESH"
 LAST_ACTIVITY_KEY = "last_activity"
-# Set at login (signals.py): whether the user has turned on two-factor, so no request has to ask.
-OTP_DEVICE_SESSION_KEY = "otp_has_device"
 # Pages a user who still owes a code may open: logging in and out, and entering the code.
 OTP_EXEMPT_VIEWS = {"login", "logout", "otp_setup", "otp_verify", "set_language", "healthz"}
 
@@ -53,10 +53,10 @@ class IdleTimeoutMiddleware:
 
 
 class OTPRequiredMiddleware:
-    """Send a user who must use two-factor, and has not entered a code this session, to do so.
+    """Send a user who must use two-factor, and has not given a second factor this session, to do so.
 
-    Two-factor is required of the roles in ``OTP_REQUIRED_FOR_ROLES`` and of anyone who turned it
-    on; users of those roles without a device are sent to set one up.
+    Who must is ``two_factor.second_factor_required``; users of those roles without a device are
+    sent to set one up.
     """
 
     def __init__(self, get_response):
@@ -67,10 +67,10 @@ class OTPRequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or user.is_verified():
+        if not user.is_authenticated or second_factor_satisfied(request):
             return None
         has_device = request.session.get(OTP_DEVICE_SESSION_KEY, False)
-        if not has_device and user.role not in settings.OTP_REQUIRED_FOR_ROLES:
+        if not second_factor_required(user, has_device=has_device):
             return None
         if request.resolver_match.view_name in OTP_EXEMPT_VIEWS:
             return None

@@ -8,8 +8,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import audit
-from .middleware import OTP_DEVICE_SESSION_KEY
 from .models import AuditAction, AuditEvent
+from .two_factor import OTP_DEVICE_SESSION_KEY, mark_second_factor
 
 
 def purge_old_audit_events(*, now):
@@ -64,4 +64,5 @@ def confirm_totp_device(*, request, device):
         TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
         audit(AuditAction.UPDATE, request=request, obj=device, detail={"two_factor": "on"})
     otp_login(request, device)
+    mark_second_factor(request, method="totp")
     request.session[OTP_DEVICE_SESSION_KEY] = True

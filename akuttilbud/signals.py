@@ -11,8 +11,8 @@ from django.dispatch import receiver
 from django_otp import user_has_device
 
 from .audit import audit
-from .middleware import OTP_DEVICE_SESSION_KEY
 from .models import AuditAction
+from .two_factor import OTP_DEVICE_SESSION_KEY, forget_second_factor
 
 
 @receiver(user_logged_in)
@@ -25,6 +25,7 @@ def remember_two_factor(sender, request, user, **kwargs):
     # Asked once per login, so pages do not pay a query each to learn whether a code is owed.
     if request is not None and hasattr(request, "session"):
         request.session[OTP_DEVICE_SESSION_KEY] = user_has_device(user)
+        forget_second_factor(request)
 
 
 @receiver(user_logged_out)

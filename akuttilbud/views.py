@@ -23,6 +23,7 @@ from .models import AuditAction, AuditEvent, Role, ServiceSettings
 from .personal_data import person_fields, records_about
 from .roles import EVALUATOR, LEADER, STAFF, role_required
 from .services import confirm_totp_device, start_totp_setup
+from .two_factor import mark_second_factor, second_factor_satisfied
 
 HOME_BY_ROLE = {
     Role.STAFF: "contacts:board",
@@ -88,7 +89,7 @@ def _next_url(request):
 @role_required(STAFF, LEADER, EVALUATOR)
 def otp_setup(request):
     """Turn on two-factor: show the secret for the authenticator app, then check a first code."""
-    if request.user.is_verified():
+    if second_factor_satisfied(request):
         return render(request, "akuttilbud/otp_setup.html", {"active": True})
     if any(devices_for_user(request.user)):
         return redirect(f"{reverse('otp_verify')}?{urlencode({'next': _next_url(request)})}")
@@ -119,6 +120,7 @@ def otp_verify(request):
     form = OneTimeCodeForm(device, request.POST or None)
     if request.method == "POST" and form.is_valid():
         otp_login(request, device)
+        mark_second_factor(request, method="totp")
         return redirect(_next_url(request) or "home")
     return render(request, "akuttilbud/otp_verify.html", {"form": form, "next": _next_url(request)})
 

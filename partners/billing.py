@@ -7,9 +7,7 @@ night of 1 November to November. Billing needs the CPR number, so contacts and n
 citizens without one are counted apart as what cannot be billed.
 """
 
-import csv
 import datetime
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
+from akuttilbud.spreadsheet import csv_line
 from contacts.models import Contact, Stay
 
 from .models import Agreement
@@ -189,34 +188,20 @@ def audit_statement(statement, *, route, request=None, user=None):
     )
 
 
-def _cell(text):
-    """Keep a spreadsheet from reading a name as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def statement_csv(statement):
     """The statement as comma-separated UTF-8 text: one row per citizen, then the totals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("CPR number"), _("Name"), _("Contacts"), _("Bed nights"), _("Amount (DKK)")])
+    lines = [csv_line([_("CPR number"), _("Name"), _("Contacts"), _("Bed nights"), _("Amount (DKK)")])]
     for row in statement.rows:
-        writer.writerow([row.cpr, _cell(row.name), row.contacts, row.bed_nights, f"{row.amount:.2f}"])
-    writer.writerow(
-        [
-            "",
-            _("Total"),
-            statement.total_contacts,
-            statement.total_bed_nights,
-            f"{statement.total_amount:.2f}",
-        ]
-    )
-    writer.writerow(
-        [
-            "",
+        lines.append(csv_line([row.cpr, row.name, row.contacts, row.bed_nights, f"{row.amount:.2f}"]))
+    totals = [
+        (_("Total"), statement.total_contacts, statement.total_bed_nights, statement.total_amount),
+        (
             _("Cannot be billed (no CPR number)"),
             statement.unbillable_contacts,
             statement.unbillable_bed_nights,
-            f"{statement.unbillable_amount:.2f}",
-        ]
-    )
-    return buffer.getvalue()
+            statement.unbillable_amount,
+        ),
+    ]
+    for label, contacts, bed_nights, amount in totals:
+        lines.append(csv_line(["", label, contacts, bed_nights, f"{amount:.2f}"]))
+    return "".join(lines)

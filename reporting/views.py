@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from akuttilbud.roles import EVALUATOR, LEADER, role_required
+from akuttilbud.spreadsheet import csv_line
 
 from . import dashboard as dashboard_figures
 from . import exports as export_files
@@ -72,13 +73,11 @@ def figure_csv(request):
     if key not in figures:
         raise Http404
     figure = figures[key]
-    rows = export_files.write_csv(
-        [_("Figure"), *[str(column) for column in figure.columns]],
-        figure.rows,
-        export_files.DIALECTS["standard"],
-    )
+    dialect = export_files.DIALECTS["standard"]
+    lines = [csv_line([_("Figure"), *[str(column) for column in figure.columns]])]
+    lines += [csv_line([export_files.format_cell(value, dialect) for value in row]) for row in figure.rows]
     return _csv_response(
-        list(rows), f"akuttilbud-{key}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv", streaming=False
+        lines, f"akuttilbud-{key}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv", streaming=False
     )
 
 

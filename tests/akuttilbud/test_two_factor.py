@@ -158,3 +158,17 @@ def test_logout_works_while_a_code_is_owed(client, required_for_leaders):
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_second_factor_given_another_way_counts(client, required_for_leaders):
+    from akuttilbud.two_factor import SECOND_FACTOR_SESSION_KEY
+
+    UserFactory(username="lene", role=Role.LEADER)
+    _log_in(client, "lene")
+    assert client.get(reverse("audit_log")).status_code == 302
+    session = client.session
+    # What an identity provider's trusted multi-factor claim leads to (two_factor.mark_second_factor).
+    session[SECOND_FACTOR_SESSION_KEY] = "oidc"
+    session.save()
+    assert client.get(reverse("audit_log")).status_code == 200

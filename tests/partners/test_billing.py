@@ -188,6 +188,18 @@ def test_a_name_that_looks_like_a_formula_is_defused_in_the_csv(leader_client, d
     assert "'=HYPERLINK(1)" in response.content.decode()
 
 
+def test_a_name_with_semicolons_is_quoted_so_danish_excel_does_not_split_it(leader_client, dataset, lyngby):
+    anders = PersonFactory(name="Anders;=2+5;", cpr="0202024567", home_municipality=lyngby)
+    ContactFactory(person=anders, started_at=local(2026, 10, 20, 12, 0))
+    response = leader_client.get(
+        reverse("partners:billing_csv"), {"municipality": "0173", "month": "2026-10"}
+    )
+    text = response.content.decode()
+    assert '"Anders;\'=2+5;"' in text
+    for row in csv.reader(io.StringIO(text), delimiter=";"):
+        assert not any(cell.startswith("=") for cell in row)
+
+
 @pytest.mark.parametrize(
     "query",
     [
