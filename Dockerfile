@@ -1,11 +1,11 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml constraints.txt ./
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY . .
-RUN DJANGO_ENV=development python manage.py collectstatic --no-input
+# Production settings, so the manifest production's static storage reads is written.
+RUN bin/build-static
 RUN useradd --create-home akuttilbud && mkdir -p /var/lib/akuttilbud/private \
     && chown akuttilbud /var/lib/akuttilbud/private
 USER akuttilbud

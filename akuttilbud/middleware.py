@@ -1,3 +1,4 @@
+import ipaddress
 import time
 
 from django.conf import settings
@@ -19,6 +20,32 @@ BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REFRESH"
 LAST_ACTIVITY_KEY = "last_activity"
 # Pages a user who still owes a code may open: logging in and out, and entering the code.
 OTP_EXEMPT_VIEWS = {"login", "logout", "otp_setup", "otp_verify", "set_language", "healthz"}
+
+
+# What a proxy says about the original request; believed only from TRUSTED_PROXIES.
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_HOST")
+
+
+class TrustedProxyMiddleware:
+    """Drop the forwarding headers of a request that did not come from a trusted proxy: anyone
+    reaching gunicorn directly could otherwise claim https or another client address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.proxies = [ipaddress.ip_network(proxy, strict=False) for proxy in settings.TRUSTED_PROXIES]
+
+    def __call__(self, request):
+        if not self._from_proxy(request.META.get("REMOTE_ADDR", "")):
+            for header in FORWARDING_HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+    def _from_proxy(self, address):
+        try:
+            client = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(client in proxy for proxy in self.proxies)
 
 
 class IdleTimeoutMiddleware:

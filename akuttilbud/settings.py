@@ -38,6 +38,10 @@ SECRET_KEY = _required("SECRET_KEY", _DEV_SECRET)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = _required("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Addresses (or networks) of the TLS-terminating proxy in front of gunicorn. Only a request
+# from one of them may say it came over https (X-Forwarded-Proto); from anyone else the
+# forwarding headers are dropped (akuttilbud.middleware.TrustedProxyMiddleware).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # CPR numbers are encrypted with the first key; older keys stay listed until rotate_cpr_keys ran.
 CPR_ENCRYPTION_KEYS = _required("CPR_ENCRYPTION_KEYS", [_DEV_CPR_KEY], cast=list)
@@ -68,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "akuttilbud.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -234,7 +239,8 @@ LOGGING = {
 }
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60

@@ -1,3 +1,4 @@
+import logging
 from base64 import b32encode
 
 from django.apps import apps
@@ -8,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -18,12 +20,14 @@ from django_otp import login as otp_login
 
 from .audit import audit
 from .filters import AuditEventFilter
-from .forms import OneTimeCodeForm, ServiceSettingsForm
+from .forms import LoginForm, OneTimeCodeForm, ServiceSettingsForm
 from .models import AuditAction, AuditEvent, Role, ServiceSettings
 from .personal_data import person_fields, records_about
 from .roles import EVALUATOR, LEADER, STAFF, role_required
 from .services import confirm_totp_device, start_totp_setup
 from .two_factor import mark_second_factor, second_factor_satisfied
+
+logger = logging.getLogger(__name__)
 
 HOME_BY_ROLE = {
     Role.STAFF: "contacts:board",
@@ -39,9 +43,17 @@ def home(request):
 
 @never_cache
 def healthz(request):
-    """For load balancers: 200 when the database answers; the broker's state is reported."""
-    status = {"database": "ok", "broker": "not configured"}
+    """For load balancers: 200 when the database answers and a page renders (the login page,
+    with its static files looked up as every page does them); the broker's state is reported."""
+    status = {"database": "ok", "pages": "ok", "broker": "not configured"}
     code = 200
+    try:
+        render_to_string("registration/login.html", {"form": LoginForm(request)}, request=request)
+    except Exception:
+        # A missing static manifest or a broken template makes every page a 500.
+        logger.exception("healthz: the login page does not render")
+        status["pages"] = "failing"
+        code = 503
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -1,11 +1,15 @@
-"""Load test: gunicorn on PostgreSQL, concurrent staff sessions opening the board and logging calls.
+"""Load test: the production stack, concurrent staff sessions opening the board and logging calls.
 
-Run from the project root::
+Run from the project root (``make loadtest``)::
 
-    .venv/bin/python loadtest/run.py [--sessions 20] [--seconds 60]
+    .venv/bin/python loadtest/run.py [--sessions 20] [--seconds 60] [--port-base 8300]
         [--database-url postgres://postgres@127.0.0.1:5432/akuttilbud_load]
+        [--broker-url redis://127.0.0.1:6379/14]
 
-The database named in the URL is DROPPED and recreated. Afterwards the script checks that the
+The stack is the one ``bin/production-smoke`` proves (deploy/stack.py): gunicorn with production
+settings and the collected static manifest, a Celery worker and beat on Redis, Caddy terminating
+TLS in front; the sessions talk https to Caddy. The database named in the URL is DROPPED and
+recreated, the Redis database emptied. Afterwards the script checks that the
 database holds exactly the contacts the server acknowledged (a redirect to the saved contact),
 each once, and exits non-zero when it does not, or when any request got a 5xx or no answer.
 
@@ -22,8 +26,6 @@ import math
 import os
 import random
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,8 +40,12 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 PYTHON = PROJECT / ".venv" / "bin" / "python"
-GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
+sys.path.insert(0, str(PROJECT))
+
+from deploy.stack import Ports, Stack, start_smtp_server  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/akuttilbud_load"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
 PASSWORD = "load-test-password-7351"  # noqa: S105 - throwaway users in a database this script recreates
 MARKER_PREFIX = "load-"
 REQUEST_TIMEOUT_SECONDS = 30
@@ -67,108 +73,6 @@ from contacts.models import Contact
 rows = Contact.objects.filter(summary__startswith={prefix!r}).values_list("pk", "summary", "staff__username")
 print("ROWS " + json.dumps(list(rows)))
 """
-
-
-def server_environment(database_url):
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_ENV": "development",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        # Eager tasks: the test measures the web tier and the database, not a broker.
-        "CELERY_BROKER_URL": "",
-    }
-
-
-def manage(environment, *arguments):
-    return subprocess.run(  # noqa: S603 - fixed program and arguments built here, no shell
-        [str(PYTHON), "manage.py", *arguments],
-        cwd=PROJECT,
-        env=environment,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-
-
-def recreate_database(database_url):
-    parts = urllib.parse.urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        sys.exit(f"refusing database name {name!r}: use lower-case letters, digits and _")
-    maintenance_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    for statement in (f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"):
-        subprocess.run(  # noqa: S603 - the name was checked above; psql gets no shell
-            ["psql", maintenance_url, "-v", "ON_ERROR_STOP=1", "-q", "-c", statement],  # noqa: S607
-            check=True,
-        )
-
-
-def prepare(environment, usernames):
-    manage(environment, "migrate", "--no-input")
-    # DEBUG is off, so pages need the hashed file names of collected static files.
-    manage(environment, "collectstatic", "--no-input")
-    manage(environment, "shell", "-c", CREATE_USERS.format(names=usernames, password=PASSWORD))
-
-
-def rows_in_database(environment):
-    output = manage(environment, "shell", "-c", FIND_ROWS.format(prefix=MARKER_PREFIX)).stdout
-    line = next(line for line in output.splitlines() if line.startswith("ROWS "))
-    return json.loads(line.removeprefix("ROWS "))
-
-
-# The server
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(environment, port, log):
-    server = subprocess.Popen(  # noqa: S603 - fixed program and arguments, no shell
-        [
-            str(GUNICORN),
-            "akuttilbud.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "--threads",
-            "2",
-            "--access-logfile",
-            "-",
-            # The default control socket is one path per machine user; another gunicorn may hold it.
-            "--no-control-socket",
-        ],
-        cwd=PROJECT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}; see {log.name}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.3)
-    stop_gunicorn(server)
-    sys.exit(f"gunicorn did not answer /healthz within 60 s; see {log.name}")
-
-
-def stop_gunicorn(server):
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 # The client: one browser-like session per thread
@@ -241,18 +145,22 @@ class SessionResult:
 
 
 class StaffSession:
-    def __init__(self, base_url, result):
+    def __init__(self, base_url, ssl_context, result):
         self.base_url = base_url
         self.result = result
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), KeepEveryResponse()
+            urllib.request.HTTPSHandler(context=ssl_context),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            KeepEveryResponse(),
         )
 
     def request(self, kind, path, data=None, headers=None):
         """Returns (outcome, location, body)."""
         url = urllib.parse.urljoin(self.base_url, path)
         encoded = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=encoded, headers=headers or {})  # noqa: S310 - local http URL
+        # A browser names the page's origin on a post; over https Django's CSRF check needs it.
+        headers = {**(headers or {}), **({"Origin": self.base_url} if data is not None else {})}
+        request = urllib.request.Request(url, data=encoded, headers=headers)  # noqa: S310 - our own https URL
         started = time.perf_counter()
         try:
             with self.opener.open(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
@@ -331,11 +239,13 @@ class StaffSession:
             self.log_contact(sequence)
 
 
-def drive(base_url, usernames, seconds):
+def drive(stack, usernames, seconds):
     results = [SessionResult(number, name) for number, name in enumerate(usernames, start=1)]
     deadline = time.monotonic() + seconds
+    context = stack.ssl_context()
     threads = [
-        threading.Thread(target=StaffSession(base_url, result).run, args=(deadline,)) for result in results
+        threading.Thread(target=StaffSession(stack.base_url, context, result).run, args=(deadline,))
+        for result in results
     ]
     started = time.monotonic()
     for thread in threads:
@@ -439,31 +349,53 @@ def main():
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--broker-url", default=DEFAULT_BROKER_URL)
+    parser.add_argument("--port-base", type=int, default=8300)
     arguments = parser.parse_args()
 
-    environment = server_environment(arguments.database_url)
     usernames = [f"load-staff-{number:02d}" for number in range(1, arguments.sessions + 1)]
-    print(f"recreating {urllib.parse.urlsplit(arguments.database_url).path.lstrip('/')} and migrating")
-    recreate_database(arguments.database_url)
-    prepare(environment, usernames)
-
-    port = free_port()
-    with tempfile.NamedTemporaryFile("w", prefix="loadtest-gunicorn-", suffix=".log", delete=False) as log:
-        server = start_gunicorn(environment, port, log)
-        print(
-            f"gunicorn on port {port} (log {log.name}); {arguments.sessions} sessions for {arguments.seconds} s"
-        )
-        try:
+    work = Path(tempfile.mkdtemp(prefix="loadtest-"))
+    ports = Ports.from_base(arguments.port_base)
+    # DEBUG is off, so pages need the manifest of collected static files, built as the image builds it.
+    subprocess.run(  # noqa: S603 - fixed program and arguments, no shell
+        ["sh", "bin/build-static"],  # noqa: S607
+        cwd=PROJECT,
+        env={**os.environ, "PYTHON": str(PYTHON)},
+        check=True,
+    )
+    smtp, smtp_log, _maildir = start_smtp_server(work, ports.smtp)
+    stack = Stack(
+        app_dir=PROJECT,
+        bin_dir=PYTHON.parent,
+        work_dir=work / "run",
+        database_url=arguments.database_url,
+        broker_url=arguments.broker_url,
+        ports=ports,
+    )
+    try:
+        print(f"recreating {urllib.parse.urlsplit(arguments.database_url).path.lstrip('/')} and migrating")
+        stack.prepare()
+        stack.manage("shell", "-c", CREATE_USERS.format(names=usernames, password=PASSWORD))
+        with stack:
+            stack.start()
+            print(
+                f"production stack at {stack.base_url} (logs in {stack.work_dir});"
+                f" {arguments.sessions} sessions for {arguments.seconds} s"
+            )
             # The load generator shares the machine with the server: its own CPU time is reported.
             load_before, cpu_before = machine_load(), time.process_time()
-            results, elapsed = drive(f"http://127.0.0.1:{port}", usernames, arguments.seconds)
+            results, elapsed = drive(stack, usernames, arguments.seconds)
             conditions = [
                 ("1-min load average before / after", f"{load_before} / {machine_load()}"),
                 ("load generator CPU s", f"{time.process_time() - cpu_before:.1f}"),
             ]
-        finally:
-            stop_gunicorn(server)
-    rows = rows_in_database(environment)
+        output = stack.manage("shell", "-c", FIND_ROWS.format(prefix=MARKER_PREFIX))
+    finally:
+        smtp.terminate()
+        smtp.wait(timeout=10)
+        smtp_log.close()
+    line = next(line for line in output.splitlines() if line.startswith("ROWS "))
+    rows = json.loads(line.removeprefix("ROWS "))
     passed = report(arguments, results, elapsed, rows, conditions)
     sys.exit(0 if passed else 1)
 

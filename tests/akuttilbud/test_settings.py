@@ -94,3 +94,72 @@ def test_healthz_reports_database_and_broker(client):
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
     assert "broker" in response.json()
+
+
+def _production_status(path, *, remote_addr, forwarded_proto, trusted_proxies):
+    code = (
+        "print('STATUS', __import__('django.test').test.Client().get("
+        f"{path!r}, REMOTE_ADDR={remote_addr!r},"
+        f" headers={{'host': 'akut.example.dk', 'x-forwarded-proto': {forwarded_proto!r}}}).status_code)"
+    )
+    result = _manage("shell", "-c", code, env={**PRODUCTION_ENV, "TRUSTED_PROXIES": trusted_proxies})
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.split("STATUS")[-1])
+
+
+def test_https_is_believed_only_from_the_trusted_proxy():
+    # /logout/ answers GET with 405, so 405 means "served as https" and 301 "sent to https".
+    assert (
+        _production_status(
+            "/logout/", remote_addr="10.0.0.2", forwarded_proto="https", trusted_proxies="10.0.0.2"
+        )
+        == 405
+    )
+    assert (
+        _production_status(
+            "/logout/", remote_addr="10.0.0.9", forwarded_proto="https", trusted_proxies="10.0.0.2"
+        )
+        == 301
+    )
+    assert (
+        _production_status("/logout/", remote_addr="10.0.0.2", forwarded_proto="https", trusted_proxies="")
+        == 301
+    )
+
+
+def test_a_network_of_proxies_can_be_trusted():
+    assert (
+        _production_status(
+            "/logout/", remote_addr="172.30.80.7", forwarded_proto="https", trusted_proxies="172.30.80.0/24"
+        )
+        == 405
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_pages_cannot_render_for_a_missing_static_manifest(client, settings, tmp_path):
+    # Production's storage, but collectstatic never ran: every page would answer 500.
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["pages"] == "failing"
+
+
+@pytest.mark.django_db
+def test_healthz_passes_once_the_manifest_is_collected(client, settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert (tmp_path / "staticfiles.json").exists()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["pages"] == "ok"
