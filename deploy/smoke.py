@@ -26,6 +26,7 @@ import html.parser
 import http.cookiejar
 import json
 import mailbox
+import os
 import re
 import shutil
 import subprocess
@@ -134,7 +135,12 @@ def build(work, python):
     run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-c", "constraints.txt", "."],
         cwd=app,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(work), "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        # The caller's HOME, so pip's cache of downloaded packages is used.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": os.environ.get("HOME", str(work)),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        },
     )
     step("build: bin/build-static (collectstatic under production settings)")
     run(
