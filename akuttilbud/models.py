@@ -235,3 +235,23 @@ class HasCPR(models.Model):
         if not self.has_cpr or not self.birth_date:
             return ""
         return cpr_module.mask_birth_date(self.birth_date)
+
+
+class FormSubmission(models.Model):
+    """A form's one-time token and where its save led, so a form posted twice saves once.
+
+    The token is the primary key: of two concurrent posts with one token only one can insert
+    it; the other waits for that transaction and then finds where the save led.
+    """
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=200, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return str(self.token)

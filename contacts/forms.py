@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateTimeInput
 
 from .models import (
@@ -46,7 +47,7 @@ def _not_in_future(value):
     return value
 
 
-class QuickLogForm(forms.Form):
+class QuickLogForm(OnceTokenMixin, forms.Form):
     # The line first: staff type while they listen, then pick acuteness; the channel is nearly always phone.
     summary = forms.CharField(label=_("In one line"), max_length=300)
     acuteness = forms.TypedChoiceField(
@@ -71,7 +72,7 @@ class QuickLogForm(forms.Form):
         return answered_at
 
 
-class ArrivalForm(forms.Form):
+class ArrivalForm(OnceTokenMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
     nickname = forms.CharField(label=_("Nickname"), max_length=60, required=False)
     stated_age = forms.IntegerField(
@@ -189,7 +190,7 @@ class PersonForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autofocus"] = True
 
 
-class NewPersonForm(PersonForm):
+class NewPersonForm(OnceTokenMixin, PersonForm):
     cpr = CPRField(required=False)
 
     class Meta(PersonForm.Meta):
@@ -214,7 +215,7 @@ class PersonSearchForm(forms.Form):
     merge_with = forms.IntegerField(required=False, widget=forms.HiddenInput(), min_value=1)
 
 
-class StayForm(forms.Form):
+class StayForm(OnceTokenMixin, forms.Form):
     bed = forms.IntegerField(label=_("Bed"), validators=[MinValueValidator(1), MaxValueValidator(50)])
     check_in = datetime_field(_("Check-in"), required=True)
     check_out = datetime_field(_("Check-out"), help_text=_("Leave empty while the citizen is staying."))
@@ -251,7 +252,7 @@ class CheckOutForm(forms.Form):
         return check_out
 
 
-class CallbackForm(forms.Form):
+class CallbackForm(OnceTokenMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CallbackKind.choices)
     received_at = datetime_field(_("Received"), help_text=_("Leave empty for now."))
     phone = forms.CharField(label=_("Number"), max_length=20, validators=[phone_validator])
@@ -265,7 +266,7 @@ class CallbackForm(forms.Form):
         return _not_in_future(self.cleaned_data.get("received_at"))
 
 
-class CompleteCallbackForm(forms.Form):
+class CompleteCallbackForm(OnceTokenMixin, forms.Form):
     summary = forms.CharField(label=_("In one line"), max_length=300, required=False)
     acuteness = forms.TypedChoiceField(
         label=_("Acuteness"),
@@ -280,7 +281,7 @@ class CompleteCallbackForm(forms.Form):
         self.fields["summary"].widget.attrs["autofocus"] = True
 
 
-class ShiftNoteForm(forms.Form):
+class ShiftNoteForm(OnceTokenMixin, forms.Form):
     text = forms.CharField(label=_("Handover note"), max_length=500)
 
 

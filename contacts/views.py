@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
+from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
 
 from . import services, timeline
@@ -42,6 +44,14 @@ def _add_errors(form, error):
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
+
+
+def _contact_url(contact):
+    return reverse("contacts:contact_detail", args=[contact.pk])
+
+
+def _person_url(person):
+    return reverse("contacts:person_detail", args=[person.pk])
 
 
 def _int_or_none(value):
@@ -124,12 +134,17 @@ def shift_note_add(request):
     form = ShiftNoteForm(request.POST)
     if form.is_valid():
         try:
-            services.add_shift_note(text=form.cleaned_data["text"], user=request.user, request=request)
+            return save_once(
+                request,
+                form,
+                save=lambda: services.add_shift_note(
+                    text=form.cleaned_data["text"], user=request.user, request=request
+                ),
+                url_for=lambda note: reverse("contacts:board"),
+                message=_("The handover note was saved."),
+            )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The handover note was saved."))
-            return redirect("contacts:board")
     return _render_board(request, note_form=form)
 
 
@@ -143,12 +158,15 @@ def quick_log(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            contact = services.quick_log(user=request.user, request=request, **form.cleaned_data)
+            return save_once(
+                request,
+                form,
+                save=lambda: services.quick_log(user=request.user, request=request, **form.cleaned_data),
+                url_for=_contact_url,
+                message=_("The contact was saved. You can complete it from today's list."),
+            )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The contact was saved. You can complete it from today's list."))
-            return redirect("contacts:contact_detail", contact_id=contact.pk)
     answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
     return render(request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at})
 
@@ -158,12 +176,17 @@ def arrival(request):
     form = ArrivalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.register_arrival(user=request.user, request=request, **form.cleaned_data)
+            return save_once(
+                request,
+                form,
+                save=lambda: services.register_arrival(
+                    user=request.user, request=request, **form.cleaned_data
+                ),
+                url_for=lambda contact: reverse("contacts:board"),
+                message=_("The arrival was registered."),
+            )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The arrival was registered."))
-            return redirect("contacts:board")
     return render(request, "contacts/arrival.html", {"form": form})
 
 
@@ -278,17 +301,24 @@ def person_create(request):
     if request.method == "POST" and form.is_valid():
         data = {name: value for name, value in form.cleaned_data.items() if name != "cpr"}
         try:
-            person = services.create_person(
-                user=request.user, request=request, data=data, cpr=form.cleaned_data["cpr"], contact=contact
+            return save_once(
+                request,
+                form,
+                save=lambda: services.create_person(
+                    user=request.user,
+                    request=request,
+                    data=data,
+                    cpr=form.cleaned_data["cpr"],
+                    contact=contact,
+                ),
+                url_for=_person_url,
+                message=_("The citizen was created."),
             )
         except services.DuplicateCPR as error:
             duplicate = error.existing
             _add_errors(form, error)
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The citizen was created."))
-            return redirect("contacts:person_detail", person_id=person.pk)
     return render(
         request, "contacts/person_form.html", {"form": form, "contact": contact, "duplicate": duplicate}
     )
@@ -403,12 +433,17 @@ def stay_book(request, person_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.book_stay(person=person, user=request.user, request=request, **form.cleaned_data)
+            return save_once(
+                request,
+                form,
+                save=lambda: services.book_stay(
+                    person=person, user=request.user, request=request, **form.cleaned_data
+                ),
+                url_for=lambda stay: _person_url(person),
+                message=_("The bed was booked."),
+            )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The bed was booked."))
-            return redirect("contacts:person_detail", person_id=person.pk)
     context = {"form": form, "person": person, "cpr_missing_reason": CPR_MISSING_REASON}
     return render(request, "contacts/stay_form.html", context)
 
@@ -445,12 +480,15 @@ def callback_add(request):
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "received_at": form.cleaned_data["received_at"] or timezone.now()}
         try:
-            services.register_callback(user=request.user, request=request, **data)
+            return save_once(
+                request,
+                form,
+                save=lambda: services.register_callback(user=request.user, request=request, **data),
+                url_for=lambda callback: reverse("contacts:board"),
+                message=_("The call-back was registered."),
+            )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The call-back was registered."))
-            return redirect("contacts:board")
     return render(request, "contacts/callback_form.html", {"form": form})
 
 
@@ -462,12 +500,15 @@ def callback_complete(request, callback_id):
     form = CompleteCallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            callback = services.complete_callback(
-                callback=callback, user=request.user, request=request, **form.cleaned_data
+            return save_once(
+                request,
+                form,
+                save=lambda: services.complete_callback(
+                    callback=callback, user=request.user, request=request, **form.cleaned_data
+                ),
+                url_for=lambda done: reverse("contacts:contact_detail", args=[done.contact_id]),
+                message=_("The call-back is done and logged as a contact."),
             )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The call-back is done and logged as a contact."))
-            return redirect("contacts:contact_detail", contact_id=callback.contact_id)
     return render(request, "contacts/callback_complete.html", {"form": form, "callback": callback})

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateInput
 
 from .models import FollowUpChannel, FollowUpStatus, TimeOfDay
@@ -105,6 +106,10 @@ class PlanForm(forms.Form):
         }
 
 
+class NewPlanForm(OnceTokenMixin, PlanForm):
+    """A new plan: once per intention, however often the form is posted."""
+
+
 class PersonEntryForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False, max_length=120)
     phone = forms.CharField(
@@ -164,7 +169,7 @@ class SwemwbsFieldsMixin:
             return None
 
 
-class WellbeingScoreForm(SwemwbsFieldsMixin, forms.Form):
+class WellbeingScoreForm(OnceTokenMixin, SwemwbsFieldsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_swemwbs_fields()
@@ -175,7 +180,7 @@ class WellbeingScoreForm(SwemwbsFieldsMixin, forms.Form):
         return cleaned
 
 
-class FollowUpRecordForm(SwemwbsFieldsMixin, forms.Form):
+class FollowUpRecordForm(OnceTokenMixin, SwemwbsFieldsMixin, forms.Form):
     swemwbs_required = False
 
     outcome = forms.ChoiceField(

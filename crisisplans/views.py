@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
+from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
 from contacts.models import CPR_MISSING_REASON, Contact, Person
 
@@ -17,6 +19,7 @@ from .forms import (
     PEOPLE_SECTIONS,
     TEXT_SECTIONS,
     FollowUpRecordForm,
+    NewPlanForm,
     PersonEntryFormSet,
     PlanForm,
     WellbeingScoreForm,
@@ -59,7 +62,7 @@ def _default_professionals():
     ]
 
 
-def _render_plan_form(request, *, form, formsets, person, contact=None, plan=None):
+def _render_plan_form(request, *, form, formsets, person, contact=None, plan=None, open_plan=None):
     people = [(label, formsets[key]) for key, label in PEOPLE_SECTIONS]
     return render(
         request,
@@ -74,6 +77,7 @@ def _render_plan_form(request, *, form, formsets, person, contact=None, plan=Non
             "person": person,
             "contact": contact,
             "plan": plan,
+            "open_plan": open_plan,
             "cpr_missing_reason": CPR_MISSING_REASON,
         },
     )
@@ -88,20 +92,27 @@ def plan_create(request, contact_id):
     if person is None:
         return render(request, "crisisplans/plan_needs_person.html", {"contact": contact})
     data = request.POST if request.method == "POST" else None
-    form = PlanForm(data, initial={"wants_follow_up": True})
+    form = NewPlanForm(data, initial={"wants_follow_up": True})
     formsets = _people_formsets(data, initial={"professionals": _default_professionals()})
     if data is not None and form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
         people = {key: formset.entries() for key, formset in formsets.items()}
         try:
-            plan = services.create_plan(
-                person=person, contact=contact, user=request.user, request=request, **form.content(people)
+            return save_once(
+                request,
+                form,
+                save=lambda: services.create_plan(
+                    person=person, contact=contact, user=request.user, request=request, **form.content(people)
+                ),
+                url_for=lambda plan: reverse("crisisplans:plan_detail", args=[plan.pk]),
+                message=_("The crisis plan was saved."),
             )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The crisis plan was saved."))
-            return redirect("crisisplans:plan_detail", plan_id=plan.pk)
-    return _render_plan_form(request, form=form, formsets=formsets, person=person, contact=contact)
+    # A second plan is allowed (a new crisis), but staff should know of the open one first.
+    open_plan = CrisisPlan.objects.visible_to(request.user).filter(person=person).open().first()
+    return _render_plan_form(
+        request, form=form, formsets=formsets, person=person, contact=contact, open_plan=open_plan
+    )
 
 
 @role_required(STAFF, LEADER)
@@ -228,19 +239,22 @@ def follow_up_record(request, follow_up_id):
     form = FollowUpRecordForm(request.POST or None)
     if follow_up.status == FollowUpStatus.OPEN and request.method == "POST" and form.is_valid():
         try:
-            services.record_follow_up(
-                follow_up=follow_up,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-                score=form.cleaned_data["score"],
-                user=request.user,
-                request=request,
+            return save_once(
+                request,
+                form,
+                save=lambda: services.record_follow_up(
+                    follow_up=follow_up,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                    score=form.cleaned_data["score"],
+                    user=request.user,
+                    request=request,
+                ),
+                url_for=lambda result: reverse("crisisplans:follow_up_list"),
+                message=_("The follow-up was saved."),
             )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The follow-up was saved."))
-            return redirect("crisisplans:follow_up_list")
     return render(
         request,
         "crisisplans/follow_up_record.html",
@@ -268,19 +282,22 @@ def wellbeing_at_contact(request, contact_id):
     form = WellbeingScoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_wellbeing_score(
-                person=contact.person,
-                occasion=Occasion.CONTACT,
-                answers=form.cleaned_data["answers"],
-                contact=contact,
-                user=request.user,
-                request=request,
+            return save_once(
+                request,
+                form,
+                save=lambda: services.record_wellbeing_score(
+                    person=contact.person,
+                    occasion=Occasion.CONTACT,
+                    answers=form.cleaned_data["answers"],
+                    contact=contact,
+                    user=request.user,
+                    request=request,
+                ),
+                url_for=lambda score: reverse("contacts:contact_detail", args=[contact.pk]),
+                message=_("The well-being score was saved."),
             )
         except ValidationError as error:
             _add_errors(form, error)
-        else:
-            messages.success(request, _("The well-being score was saved."))
-            return redirect("contacts:contact_detail", contact_id=contact.pk)
     return render(
         request,
         "crisisplans/wellbeing_form.html",

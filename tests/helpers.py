@@ -18,3 +18,10 @@ def require_postgres():
     from django.db import connection
 
     require(connection.vendor == "postgresql", "needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+
+
+def with_token(data=None):
+    """Form data with the one-time token a create form's page renders (``akuttilbud.once``)."""
+    import uuid
+
+    return {**(data or {}), "once_token": str(uuid.uuid4())}

@@ -20,7 +20,7 @@ from crisisplans.models import CrisisPlan, FollowUp, Reminder
 from crisisplans.services import send_due_followup_reminders
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.factories import ContactFactory, PersonFactory, UserFactory
-from tests.helpers import require, require_postgres
+from tests.helpers import require, require_postgres, with_token
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 WORKER_BROKER = "redis://127.0.0.1:6379/13"
@@ -43,7 +43,9 @@ def broker_down(settings, monkeypatch):
 def test_broker_down_a_quick_log_is_saved_and_the_user_sees_the_normal_redirect(staff_client, broker_down):
     response = staff_client.post(
         reverse("contacts:quick_log"),
-        {"summary": "Ringede om søvn", "acuteness": "3", "channel": "phone", "answered_at": ""},
+        with_token(
+            {"summary": "Ringede om søvn", "acuteness": "3", "channel": "phone", "answered_at": ""},
+        ),
     )
     contact = Contact.objects.get()
     assert response.status_code == 302
@@ -89,7 +91,7 @@ def test_broker_down_a_plan_is_saved_and_the_next_sweep_reminds_it(
     for key in ("people_to_ask", "professionals"):
         data.update({f"{key}-TOTAL_FORMS": "0", f"{key}-INITIAL_FORMS": "0"})
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), data)
+        response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), with_token(data))
 
     plan = CrisisPlan.objects.get()
     assert response.status_code == 302

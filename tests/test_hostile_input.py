@@ -6,6 +6,8 @@ numbers, or leave it out. The test client re-raises any exception a view lets th
 500 fails the example with its traceback.
 """
 
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from akuttilbud.forms import ServiceSettingsForm
 from akuttilbud.models import Role
+from akuttilbud.once import TOKEN_FIELD
 from contacts.forms import (
     ArrivalForm,
     CallbackForm,
@@ -83,9 +86,13 @@ def _plan_data():
     return data
 
 
+# Stands for the one-time token the form's page renders; each post gets a new one (``_send``).
+FRESH_TOKEN = "fresh-token"
+
+
 def _fields(form_class, prefix=None, **kwargs):
     form = form_class(prefix=prefix, **kwargs)
-    return {form.add_prefix(name): "" for name in form.fields}
+    return {form.add_prefix(name): FRESH_TOKEN if name == TOKEN_FIELD else "" for name in form.fields}
 
 
 def _swemwbs(form_class):
@@ -208,7 +215,13 @@ TARGETS = {
         "post",
         lambda r: {**_fields(CompleteCallbackForm), "summary": "Talte", "acuteness": "3"},
     ),
-    "shift note": ("contacts:shift_note_add", (), "staff", "post", lambda r: {"text": "Husk bed 2"}),
+    "shift note": (
+        "contacts:shift_note_add",
+        (),
+        "staff",
+        "post",
+        lambda r: {"text": "Husk bed 2", TOKEN_FIELD: FRESH_TOKEN},
+    ),
     "contact list filter": (
         "contacts:contact_list",
         (),
@@ -219,7 +232,13 @@ TARGETS = {
             | {"lacking_cpr": "", "page": "1"}
         ),
     ),
-    "plan create": ("crisisplans:plan_create", ("contact_id",), "staff", "post", lambda r: _plan_data()),
+    "plan create": (
+        "crisisplans:plan_create",
+        ("contact_id",),
+        "staff",
+        "post",
+        lambda r: {**_plan_data(), TOKEN_FIELD: FRESH_TOKEN},
+    ),
     "plan edit": ("crisisplans:plan_edit", ("plan_id",), "staff", "post", lambda r: _plan_data()),
     "plan close": ("crisisplans:plan_close", ("plan_id",), "staff", "post", lambda r: {"x": "1"}),
     "follow-up record": (
@@ -237,7 +256,7 @@ TARGETS = {
         ("contact_id",),
         "staff",
         "post",
-        lambda r: _swemwbs(WellbeingScoreForm),
+        lambda r: {**_swemwbs(WellbeingScoreForm), TOKEN_FIELD: FRESH_TOKEN},
     ),
     "follow-up worklist filter": (
         "crisisplans:follow_up_list",
@@ -441,6 +460,7 @@ def _records_and_client(role):
 
 def _send(client, name, keys, method, records, data):
     path = reverse(name, kwargs={key: records[key] for key in keys})
+    data = {key: str(uuid.uuid4()) if value == FRESH_TOKEN else value for key, value in data.items()}
     if method == "get":
         response = client.get(path, data)
     else:

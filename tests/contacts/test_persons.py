@@ -10,6 +10,7 @@ from contacts import services
 from contacts.models import Channel, Contact, Direction, Person, Reason
 from crisisplans.models import CrisisPlan
 from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory, UserFactory
+from tests.helpers import with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_person_page_never_shows_the_raw_cpr_before_reveal(staff_client):
 
 def test_cpr_never_travels_in_a_url(staff_client):
     response = staff_client.post(
-        reverse("contacts:person_create"), {"cpr": CPR_FORMATTED, "psychiatry_contact": "unknown"}
+        reverse("contacts:person_create"), with_token({"cpr": CPR_FORMATTED, "psychiatry_contact": "unknown"})
     )
     assert response.status_code == 302
     assert CPR not in response["Location"] and "010190" not in response["Location"]
@@ -144,7 +145,8 @@ def test_cpr_never_travels_in_a_url(staff_client):
 def test_create_person_with_a_taken_cpr_points_to_the_existing_person(staff_client):
     existing = PersonFactory(name="Kendt", cpr=CPR)
     response = staff_client.post(
-        reverse("contacts:person_create"), {"cpr": CPR, "name": "Ny", "psychiatry_contact": "unknown"}
+        reverse("contacts:person_create"),
+        with_token({"cpr": CPR, "name": "Ny", "psychiatry_contact": "unknown"}),
     )
     assert response.status_code == 200
     assert reverse("contacts:person_detail", args=[existing.pk]) in response.content.decode()
@@ -155,7 +157,7 @@ def test_new_person_from_an_anonymous_contact_is_tied_to_it(staff_client):
     contact = ContactFactory()
     response = staff_client.post(
         reverse("contacts:person_create") + f"?contact={contact.pk}",
-        {"nickname": "Natteravn", "home_municipality": "0101", "psychiatry_contact": "yes"},
+        with_token({"nickname": "Natteravn", "home_municipality": "0101", "psychiatry_contact": "yes"}),
     )
     assert response.status_code == 302
     contact.refresh_from_db()

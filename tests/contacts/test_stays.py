@@ -10,7 +10,7 @@ from akuttilbud.models import ServiceSettings
 from contacts import services
 from contacts.models import Stay
 from tests.factories import PersonFactory, StayFactory
-from tests.helpers import require_postgres
+from tests.helpers import require_postgres, with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def test_booking_view_shows_the_overlap_beside_the_bed_field(staff_client):
     check_in = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     response = staff_client.post(
         reverse("contacts:stay_book", args=[person.pk]),
-        {"bed": 1, "check_in": check_in, "meals": 1, "note": "Sen ankomst"},
+        with_token({"bed": 1, "check_in": check_in, "meals": 1, "note": "Sen ankomst"}),
     )
     assert response.status_code == 200
     assert "Første" in response.content.decode()

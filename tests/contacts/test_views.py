@@ -15,6 +15,7 @@ from tests.factories import (
     StayFactory,
     UserFactory,
 )
+from tests.helpers import with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,9 @@ def test_quick_log_saves_with_channel_acuteness_and_one_line(staff_client, staff
     assert 'data-timer-since="' in page and "autofocus" in page
     response = staff_client.post(
         reverse("contacts:quick_log"),
-        {"channel": "phone", "acuteness": "3", "summary": "Ensom, talte om dagen", "answered_at": pressed},
+        with_token(
+            {"channel": "phone", "acuteness": "3", "summary": "Ensom, talte om dagen", "answered_at": pressed}
+        ),
     )
     assert response.status_code == 302
     contact = Contact.objects.get()
@@ -126,7 +129,9 @@ def test_board_button_has_the_access_key(staff_client):
 
 
 def test_arrival_is_on_the_board_with_minutes_waited(staff_client):
-    response = staff_client.post(reverse("contacts:arrival"), {"nickname": "Lone", "stated_age": "16"})
+    response = staff_client.post(
+        reverse("contacts:arrival"), with_token({"nickname": "Lone", "stated_age": "16"})
+    )
     assert response.status_code == 302
     contact = Contact.objects.get()
     assert contact.channel == Channel.WALK_IN
@@ -193,7 +198,7 @@ def test_stay_booking_and_check_out(staff_client):
     check_in = timezone.localtime() - datetime.timedelta(hours=2)
     response = staff_client.post(
         reverse("contacts:stay_book", args=[person.pk]),
-        {"bed": "2", "check_in": check_in.strftime("%Y-%m-%dT%H:%M"), "meals": "1"},
+        with_token({"bed": "2", "check_in": check_in.strftime("%Y-%m-%dT%H:%M"), "meals": "1"}),
     )
     assert response.status_code == 302
     stay = Stay.objects.get()
@@ -208,11 +213,13 @@ def test_stay_booking_and_check_out(staff_client):
 
 def test_callback_register_and_complete(staff_client):
     response = staff_client.post(
-        reverse("contacts:callback_add"), {"kind": "missed_call", "phone": "20 30 40 50"}
+        reverse("contacts:callback_add"), with_token({"kind": "missed_call", "phone": "20 30 40 50"})
     )
     assert response.status_code == 302
     callback = Callback.objects.get()
-    response = staff_client.post(reverse("contacts:callback_complete", args=[callback.pk]), {"summary": "Ok"})
+    response = staff_client.post(
+        reverse("contacts:callback_complete", args=[callback.pk]), with_token({"summary": "Ok"})
+    )
     assert response.status_code == 302
     callback.refresh_from_db()
     assert callback.contact.direction == "out"
@@ -229,7 +236,7 @@ def test_overdue_callback_stands_out_in_words(staff_client):
 
 
 def test_shift_note_from_the_board(staff_client):
-    response = staff_client.post(reverse("contacts:shift_note_add"), {"text": "Husk nøgler"})
+    response = staff_client.post(reverse("contacts:shift_note_add"), with_token({"text": "Husk nøgler"}))
     assert response.status_code == 302
     assert "Husk nøgler" in staff_client.get(reverse("contacts:board")).content.decode()
 
@@ -415,7 +422,7 @@ def test_contact_list_queries_do_not_grow_with_the_data(
 
 def test_persons_created_by_views_never_hold_a_cpr_in_a_url(staff_client):
     staff_client.post(
-        reverse("contacts:person_create"), {"cpr": "0101901234", "psychiatry_contact": "unknown"}
+        reverse("contacts:person_create"), with_token({"cpr": "0101901234", "psychiatry_contact": "unknown"})
     )
     person = Person.objects.get()
     assert "0101901234" not in reverse("contacts:person_detail", args=[person.pk])

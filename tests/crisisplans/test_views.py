@@ -17,6 +17,7 @@ from tests.crisisplans.factories import (
     walk_in_contact,
 )
 from tests.factories import ContactFactory, PersonFactory
+from tests.helpers import with_token
 
 CPR = "2403851234"
 
@@ -129,7 +130,9 @@ def test_unknown_ids_give_404(staff_client):
 def test_making_a_plan_from_a_contact_saves_sections_people_rating_and_follow_up(staff_client):
     person = IdentifiedPersonFactory()
     contact = walk_in_contact(person)
-    response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), _plan_post())
+    response = staff_client.post(
+        reverse("crisisplans:plan_create", args=[contact.pk]), with_token(_plan_post())
+    )
     plan = CrisisPlan.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("crisisplans:plan_detail", args=[plan.pk])
@@ -155,7 +158,9 @@ def test_a_contact_without_a_person_explains_and_links_to_identify(staff_client)
     response = staff_client.get(reverse("crisisplans:plan_create", args=[contact.pk]))
     assert response.status_code == 200
     assert reverse("contacts:contact_link_person", args=[contact.pk]) in response.content.decode()
-    response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), _plan_post())
+    response = staff_client.post(
+        reverse("crisisplans:plan_create", args=[contact.pk]), with_token(_plan_post())
+    )
     assert response.status_code == 200
     assert not CrisisPlan.objects.exists()
 
@@ -172,7 +177,9 @@ def test_bad_plan_input_shows_errors_and_keeps_what_was_typed(staff_client):
     contact = walk_in_contact(person)
     response = staff_client.post(
         reverse("crisisplans:plan_create", args=[contact.pk]),
-        _plan_post(**{"people_to_ask-0-name": "", "people_to_ask-0-phone": "abc", "rating_network": "9"}),
+        with_token(
+            _plan_post(**{"people_to_ask-0-name": "", "people_to_ask-0-phone": "abc", "rating_network": "9"})
+        ),
     )
     assert response.status_code == 200
     assert not CrisisPlan.objects.exists()
@@ -187,7 +194,7 @@ def test_a_broken_management_form_is_a_form_error_not_a_500(staff_client):
     contact = walk_in_contact(person)
     data = _plan_post()
     del data["people_to_ask-TOTAL_FORMS"]
-    response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), data)
+    response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), with_token(data))
     assert response.status_code == 200
     assert not CrisisPlan.objects.exists()
 
@@ -264,7 +271,9 @@ def test_recording_a_follow_up_with_a_score(plan, staff_client):
     url = reverse("crisisplans:follow_up_record", args=[plan.follow_up.pk])
     page = staff_client.get(url).content.decode()
     assert COPYRIGHT.replace("&", "&amp;") in page or COPYRIGHT in page
-    response = staff_client.post(url, {"outcome": "reached", "note": "Har det bedre", **_answers(item_1="5")})
+    response = staff_client.post(
+        url, with_token({"outcome": "reached", "note": "Har det bedre", **_answers(item_1="5")})
+    )
     assert response.status_code == 302
     plan.follow_up.refresh_from_db()
     assert plan.follow_up.status == FollowUpStatus.REACHED
@@ -274,7 +283,7 @@ def test_recording_a_follow_up_with_a_score(plan, staff_client):
 
 def test_recording_a_follow_up_without_a_score(plan, staff_client):
     url = reverse("crisisplans:follow_up_record", args=[plan.follow_up.pk])
-    response = staff_client.post(url, {"outcome": "not_reached", "note": ""})
+    response = staff_client.post(url, with_token({"outcome": "not_reached", "note": ""}))
     assert response.status_code == 302
     plan.follow_up.refresh_from_db()
     assert plan.follow_up.attempts == 1
@@ -294,7 +303,9 @@ def test_recording_a_follow_up_without_a_score(plan, staff_client):
     ],
 )
 def test_bad_follow_up_input_is_shown_beside_the_field(plan, staff_client, data):
-    response = staff_client.post(reverse("crisisplans:follow_up_record", args=[plan.follow_up.pk]), data)
+    response = staff_client.post(
+        reverse("crisisplans:follow_up_record", args=[plan.follow_up.pk]), with_token(data)
+    )
     assert response.status_code == 200
     assert response.context["form"].errors
     plan.follow_up.refresh_from_db()
@@ -304,8 +315,8 @@ def test_bad_follow_up_input_is_shown_beside_the_field(plan, staff_client, data)
 
 def test_a_done_follow_up_shows_and_refuses_a_second_record(plan, staff_client):
     url = reverse("crisisplans:follow_up_record", args=[plan.follow_up.pk])
-    staff_client.post(url, {"outcome": "declined", "note": ""})
-    response = staff_client.post(url, {"outcome": "reached", "note": ""})
+    staff_client.post(url, with_token({"outcome": "declined", "note": ""}))
+    response = staff_client.post(url, with_token({"outcome": "reached", "note": ""}))
     assert response.status_code == 200
     plan.follow_up.refresh_from_db()
     assert plan.follow_up.status == FollowUpStatus.DECLINED
@@ -315,7 +326,7 @@ def test_a_score_at_contact(plan, staff_client):
     url = reverse("crisisplans:wellbeing_at_contact", args=[plan.contact_id])
     page = staff_client.get(url).content.decode()
     assert "På intet tidspunkt" in page or "None of the time" in page
-    response = staff_client.post(url, _answers())
+    response = staff_client.post(url, with_token(_answers()))
     assert response.status_code == 302
     score = WellbeingScore.objects.get()
     assert (score.occasion, score.contact_id, score.raw_score) == (Occasion.CONTACT, plan.contact_id, 21)
@@ -323,7 +334,7 @@ def test_a_score_at_contact(plan, staff_client):
 
 def test_a_score_at_contact_needs_all_seven_answers(plan, staff_client):
     url = reverse("crisisplans:wellbeing_at_contact", args=[plan.contact_id])
-    response = staff_client.post(url, _answers(item_5=""))
+    response = staff_client.post(url, with_token(_answers(item_5="")))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["item_5"]
     assert not WellbeingScore.objects.exists()
@@ -331,7 +342,9 @@ def test_a_score_at_contact_needs_all_seven_answers(plan, staff_client):
 
 def test_a_score_at_a_contact_without_person_explains(staff_client):
     contact = ContactFactory(person=None)
-    response = staff_client.post(reverse("crisisplans:wellbeing_at_contact", args=[contact.pk]), _answers())
+    response = staff_client.post(
+        reverse("crisisplans:wellbeing_at_contact", args=[contact.pk]), with_token(_answers())
+    )
     assert response.status_code == 200
     assert not WellbeingScore.objects.exists()
 
@@ -447,7 +460,9 @@ def test_broker_down_when_a_plan_is_saved_the_plan_is_kept_and_the_next_run_remi
     contact = walk_in_contact(person)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), _plan_post())
+        response = staff_client.post(
+            reverse("crisisplans:plan_create", args=[contact.pk]), with_token(_plan_post())
+        )
 
     assert response.status_code == 302
     plan = CrisisPlan.objects.get()
@@ -460,3 +475,14 @@ def test_broker_down_when_a_plan_is_saved_the_plan_is_kept_and_the_next_run_remi
 def test_the_menu_links_to_the_worklist(staff_client):
     response = staff_client.get(reverse("crisisplans:follow_up_list"))
     assert f'href="{reverse("crisisplans:follow_up_list")}"' in response.content.decode()
+
+
+def test_new_plan_says_when_the_person_has_an_open_plan_and_offers_to_open_it(staff_client, staff_user):
+    person = IdentifiedPersonFactory()
+    contact = walk_in_contact(person)
+    url = reverse("crisisplans:plan_create", args=[contact.pk])
+    assert "Åbn den plan" not in staff_client.get(url).content.decode()
+    open_plan = create_plan(person=person, contact=contact, user=staff_user, sections=SECTIONS)
+    page = staff_client.get(url).content.decode()
+    assert "allerede en åben kriseplan" in page
+    assert reverse("crisisplans:plan_edit", args=[open_plan.pk]) in page
