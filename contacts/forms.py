@@ -37,14 +37,25 @@ class DateTimeField(forms.DateTimeField):
         return value
 
 
+# A clock a few minutes ahead of the server's must not stop a save made right now.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+
+
+def not_in_future(value):
+    if value and value > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError(_("The time cannot be in the future."), code="future")
+
+
 def datetime_field(label, *, required=False, help_text=""):
-    return DateTimeField(label=label, required=required, widget=DateTimeInput(), help_text=help_text)
-
-
-def _not_in_future(value):
-    if value and value > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError(_("The time cannot be in the future."))
-    return value
+    """A time something happened: every time the desk records has happened already, so the
+    error stands on the field that is in the future, before times are compared."""
+    return DateTimeField(
+        label=label,
+        required=required,
+        widget=DateTimeInput(),
+        help_text=help_text,
+        validators=[not_in_future],
+    )
 
 
 class QuickLogForm(OnceTokenMixin, forms.Form):
@@ -83,9 +94,6 @@ class ArrivalForm(OnceTokenMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
-
-    def clean_arrived_at(self):
-        return _not_in_future(self.cleaned_data.get("arrived_at"))
 
 
 class ChecklistField(forms.ModelMultipleChoiceField):
@@ -234,6 +242,10 @@ class StayForm(OnceTokenMixin, forms.Form):
         return cleaned
 
 
+def _minute_of(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
 class CheckOutForm(forms.Form):
     check_out = datetime_field(_("Check-out"), required=True)
     meals = forms.IntegerField(label=_("Meals"), validators=[MinValueValidator(0), MaxValueValidator(50)])
@@ -247,7 +259,13 @@ class CheckOutForm(forms.Form):
 
     def clean_check_out(self):
         check_out = self.cleaned_data["check_out"]
-        if check_out <= self.stay.check_in:
+        check_in = self.stay.check_in
+        now = timezone.now()
+        if check_out <= check_in and _minute_of(check_out) == _minute_of(check_in) == _minute_of(now):
+            # The form holds minutes only, so checking out now, in the check-in's minute, posts
+            # a time at or before the check-in; it means this moment.
+            check_out = max(now, check_in + datetime.timedelta(microseconds=1))
+        if check_out <= check_in:
             raise ValidationError(_("Check-out must be after check-in."))
         return check_out
 
@@ -261,9 +279,6 @@ class CallbackForm(OnceTokenMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["autofocus"] = True
-
-    def clean_received_at(self):
-        return _not_in_future(self.cleaned_data.get("received_at"))
 
 
 class CompleteCallbackForm(OnceTokenMixin, forms.Form):
