@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import cpr as cpr_module
+from . import phone as phone_module
 
 
 class Role(models.TextChoices):
@@ -255,3 +256,39 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class HasPhone(models.Model):
+    """A phone number stored like a CPR number: encrypted, with a blind index and the last four
+    digits for display (``akuttilbud.phone``). Pages show the last four; the clear number is
+    decrypted only to call it back."""
+
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_last4 = models.CharField(_("number (last four digits)"), max_length=4, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_phone(self):
+        return bool(self.phone_index or self.phone_encrypted)
+
+    def set_phone(self, number):
+        """Store a normalised number (see ``phone.normalise``), or clear it with ``None``."""
+        if number:
+            self.phone_encrypted = phone_module.encrypt(number)
+            self.phone_index = phone_module.blind_index(number)
+            self.phone_last4 = phone_module.last_four(number)
+        else:
+            self.phone_encrypted = ""
+            self.phone_index = ""
+            self.phone_last4 = ""
+
+    def decrypted_phone(self):
+        """The number in E.164, or ``None`` when the clear number is no longer kept."""
+        return phone_module.decrypt(self.phone_encrypted) if self.phone_encrypted else None
+
+    @property
+    def masked_phone(self):
+        return phone_module.masked(self.phone_last4)

@@ -25,6 +25,7 @@ _DEV_SECRET = "dev-only-secret-key-not-for-production-use-0123456789abcdefghij" 
 _DEV_CPR_KEY = "bq8Dw4vUoqUO2Y1n1Wq8mkVYyxfOtxZq0Trs8oXy7b4="
 _DEV_INDEX_KEY = "dev-only-cpr-index-key"
 _DEV_EXPORT_SECRET = "dev-only-export-secret"  # noqa: S105
+_DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 
 
 def _required(name, dev_default, cast=str):
@@ -47,6 +48,13 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 CPR_ENCRYPTION_KEYS = _required("CPR_ENCRYPTION_KEYS", [_DEV_CPR_KEY], cast=list)
 CPR_INDEX_KEY = _required("CPR_INDEX_KEY", _DEV_INDEX_KEY)
 EXPORT_PSEUDONYM_SECRET = _required("EXPORT_PSEUDONYM_SECRET", _DEV_EXPORT_SECRET)
+# Secrets that sign the switchboard's call events (docs/telephony.md), newest first; an older one
+# stays listed while the switchboard moves to the new. Production has none until one is set.
+TELEPHONY_WEBHOOK_SECRETS = env.list(
+    "TELEPHONY_WEBHOOK_SECRETS", default=[] if PRODUCTION else [_DEV_TELEPHONY_SECRET]
+)
+# Events accepted per minute from one address before the event API answers 429.
+TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +77,7 @@ INSTALLED_APPS = [
     "crisisplans",
     "partners",
     "reporting",
+    "telephony",
 ]
 
 MIDDLEWARE = [

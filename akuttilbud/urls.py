@@ -24,5 +24,6 @@ urlpatterns = [
     path("plans/", include("crisisplans.urls")),
     path("partners/", include("partners.urls")),
     path("reporting/", include("reporting.urls")),
+    path("telephony/", include("telephony.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ REFERENCE_DATA = [
     ("akuttilbud.migrations.0002_load_municipalities", "load"),
     ("contacts.migrations.0003_seed_lists_and_bed_exclusion", "seed_lists"),
     ("partners.migrations.0002_seed_partner_kinds", "seed"),
+    ("telephony.migrations.0002_seed_line", "seed_line"),
 ]
 
 

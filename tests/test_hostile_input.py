@@ -444,11 +444,27 @@ TARGETS = {
     "two-factor setup": ("otp_setup", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
     "two-factor verify": ("otp_verify", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
     "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
+    "phone line settings": (
+        "telephony:line_settings",
+        (),
+        "leader",
+        "post",
+        lambda r: (
+            _prefixed(
+                {"grace_seconds": "5", "undescribed_after_minutes": "30", "sms_text": "Vi ringer kl. {time}."}
+                | {"number_retention_days": "7", "index_retention_days": "90"},
+                "settings",
+            )
+            | _formset("lines", [{"code": "partnerlinje", "name": "Partnerlinjen"}], ["code", "name"])
+            | _formset("extensions", [{"number": "201", "user": str(r["staff_id"])}], ["number", "user"])
+        ),
+    ),
 }
 
 
 def _records_and_client(role):
     records = build_records()
+    records["staff_id"] = UserFactory(username="lokal-201", role=Role.STAFF).pk
     from contacts.models import Stay
 
     records["stay"] = Stay.objects.get(pk=records["stay_id"])
@@ -511,3 +527,46 @@ def test_a_nul_character_in_any_field_is_refused_not_a_server_error(target):
     for key, value in base.items():
         response = _send(client, name, keys, method, records, {**base, key: f"{value}\x00x"})
         assert response.status_code < 500, key
+
+
+def _event_json():
+    """Any JSON an event's field might hold: hostile strings, numbers, nulls, lists, objects."""
+    scalar = st.one_of(
+        st.sampled_from(HOSTILE), TEXT, st.integers(), st.floats(allow_nan=False), st.none(), st.booleans()
+    )
+    return st.recursive(
+        scalar,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+        max_leaves=5,
+    )
+
+
+@pytest.mark.django_db
+def test_hostile_signed_events_give_a_400_or_success_never_a_server_error():
+    import datetime
+    import json
+
+    from django.core.cache import cache
+
+    from tests.telephony.helpers import event, post_event
+
+    cache.clear()
+    client = Client(raise_request_exception=True)
+    valid = event("fjendtlig", "ringing", datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC))
+    assert post_event(client, valid).status_code == 200
+    for value in HOSTILE:
+        assert post_event(client, dict.fromkeys(valid, value)).status_code < 500, value[:40]
+        assert post_event(client, None, body=value.encode()).status_code < 500, value[:40]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(data=st.data())
+    def send_random(data):
+        payload = {}
+        for key, value in valid.items():
+            choice = data.draw(st.one_of(st.just(value), st.just(ABSENT), _event_json()))
+            if choice is not ABSENT:
+                payload[key] = choice
+        response = post_event(client, payload, body=json.dumps(payload).encode())
+        assert response.status_code < 500
+
+    send_random()

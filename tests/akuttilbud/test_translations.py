@@ -19,7 +19,7 @@ from django.utils.translation.template import templatize
 from tests.factories import ContactFactory, PersonFactory
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "da" / "LC_MESSAGES"
-PYTHON_SOURCES = ("akuttilbud", "contacts", "crisisplans", "partners", "reporting")
+PYTHON_SOURCES = ("akuttilbud", "contacts", "crisisplans", "partners", "reporting", "telephony")
 TEMPLATE_SOURCES = ("templates",)
 TEMPLATE_SUFFIXES = (".html", ".txt")
 

@@ -1,0 +1,119 @@
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from akuttilbud.roles import LEADER, role_required
+
+from . import services, signing
+from .forms import EventForm, ExtensionFormSet, LineFormSet, TelephonySettingsForm
+from .models import Extension, Line, TelephonySettings
+
+logger = logging.getLogger(__name__)
+
+THROTTLE_WINDOW_SECONDS = 60
+
+
+def _throttled(source):
+    """Count the request against its source's fixed one-minute window; True once over the limit."""
+    key = f"telephony-events:{source}:{int(time.time() // THROTTLE_WINDOW_SECONDS)}"
+    cache.add(key, 0, timeout=THROTTLE_WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The window's key expired between add and incr: this request opens the next one.
+        cache.set(key, 1, timeout=THROTTLE_WINDOW_SECONDS * 2)
+        count = 1
+    return count > settings.TELEPHONY_EVENTS_PER_MINUTE
+
+
+def _error(status, reason):
+    return JsonResponse({"error": reason}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def events(request):
+    """The signed event API: one call event per request (docs/telephony.md).
+
+    The body is never logged: it holds the caller's number.
+    """
+    source = request.META.get("REMOTE_ADDR", "")
+    if _throttled(source):
+        logger.warning("telephony event throttled from %s", source)
+        response = _error(429, "too many events")
+        response["Retry-After"] = str(THROTTLE_WINDOW_SECONDS)
+        return response
+    body = request.body
+    try:
+        signing.verify(request.headers.get(signing.HEADER), body, settings.TELEPHONY_WEBHOOK_SECRETS)
+    except signing.SignatureError as error:
+        logger.warning("telephony event refused from %s: %s", source, error)
+        return _error(401, "invalid signature")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "malformed JSON")
+    if not isinstance(payload, dict):
+        return _error(400, "the body must be a JSON object")
+    form = EventForm(payload)
+    if not form.is_valid():
+        # Field names and Django's messages only: never the values sent.
+        reasons = {field: [str(message) for message in errors] for field, errors in form.errors.items()}
+        return JsonResponse({"error": "invalid event", "fields": reasons}, status=400)
+    data = form.cleaned_data
+    try:
+        session = services.record_call_event(
+            call_id=data["call_id"],
+            event=data["event"],
+            at=data["at"],
+            line=data["line"],
+            caller=data["caller"],
+            extension=data["extension"],
+            event_id=data["event_id"],
+            source="api",
+            hung_up_by=data["hung_up_by"],
+        )
+    except services.UnknownLine:
+        return _error(400, "unknown line")
+    except ValidationError as error:
+        return JsonResponse({"error": "invalid event", "fields": error.message_dict}, status=400)
+    return JsonResponse({"call": session.pk, "status": session.status})
+
+
+@role_required(LEADER)
+def line_settings(request):
+    """Lines, extensions (which staff member answers where) and the phone-line settings, one form."""
+    post = request.POST if request.method == "POST" else None
+    settings_form = TelephonySettingsForm(post, instance=TelephonySettings.load(), prefix="settings")
+    lines = LineFormSet(post, queryset=Line.objects.all(), prefix="lines")
+    extensions = ExtensionFormSet(
+        post, queryset=Extension.objects.select_related("user"), prefix="extensions"
+    )
+    forms = (settings_form, lines, extensions)
+    if post is not None and all(form.is_valid() for form in forms):
+        try:
+            with transaction.atomic():
+                for form in forms:
+                    form.save()
+        except ProtectedError:
+            messages.error(request, _("A line that has calls cannot be deleted. Rename it instead."))
+        else:
+            messages.success(request, _("The phone line settings were saved."))
+            return redirect("telephony:line_settings")
+    return render(
+        request,
+        "telephony/line_settings.html",
+        {"settings_form": settings_form, "lines": lines, "extensions": extensions},
+    )

@@ -1,0 +1,203 @@
+"""The signed event API: what a switchboard posts, and what a stranger's request gets."""
+
+import datetime
+import json
+import logging
+import time
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from telephony import signing
+from telephony.models import CallEvent, CallSession, CallStatus
+
+from .helpers import event, post_event
+
+T0 = datetime.datetime(2026, 3, 7, 22, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+NUMBER = "+4512345678"
+
+
+@pytest.fixture(autouse=True)
+def _own_throttle_window():
+    cache.clear()
+
+
+def _nothing_stored():
+    return not CallSession.objects.exists() and not CallEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_signed_event_is_recorded(client):
+    response = post_event(client, event("c1", "ringing", T0))
+    assert response.status_code == 200
+    session = CallSession.objects.get(call_id="c1")
+    assert response.json() == {"call": session.pk, "status": CallStatus.RINGING}
+    assert session.ringing_at == T0
+    assert session.events.get().source == "api"
+
+
+@pytest.mark.django_db
+def test_a_repeated_event_answers_200_and_changes_nothing(client):
+    payload = event("c1", "ringing", T0, event_id="e-1")
+    assert post_event(client, payload).status_code == 200
+    assert post_event(client, payload).status_code == 200
+    assert CallEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_rotated_secret_is_accepted_beside_the_new_one(client, settings):
+    settings.TELEPHONY_WEBHOOK_SECRETS = ["ny-hemmelighed", "gammel-hemmelighed"]
+    assert post_event(client, event("c1", "ringing", T0), secret="gammel-hemmelighed").status_code == 200
+    assert post_event(client, event("c1", "ended", T0), secret="ny-hemmelighed").status_code == 200
+    assert post_event(client, event("c1", "ended", T0), secret="tredje").status_code == 401
+
+
+@pytest.mark.django_db
+def test_several_v1_signatures_pass_when_one_matches(client, settings):
+    body = json.dumps(event("c1", "ringing", T0)).encode()
+    now = int(time.time())
+    good = signing.signature(settings.TELEPHONY_WEBHOOK_SECRETS[0], now, body)
+    response = client.post(
+        reverse("telephony:events"),
+        data=body,
+        content_type="application/json",
+        headers={signing.HEADER: f"t={now},v1={'0' * 64},v1={good}"},
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "garbage",
+        "t=,v1=",
+        "v1=abc",
+        "t=1700000000",
+        "t=abc,v1=0000",
+        "t=99999999999999999999999,v1=00",
+    ],
+)
+def test_an_unsigned_or_malformed_signature_is_refused_and_nothing_stored(client, header, caplog):
+    body = json.dumps(event("c1", "ringing", T0)).encode()
+    headers = {} if header is None else {signing.HEADER: header}
+    with caplog.at_level(logging.INFO):
+        response = client.post(
+            reverse("telephony:events"), data=body, content_type="application/json", headers=headers
+        )
+    assert response.status_code == 401
+    assert _nothing_stored()
+    assert "refused" in caplog.text
+    assert NUMBER not in caplog.text and "12345678" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_wrong_secret_is_refused(client):
+    assert post_event(client, event("c1", "ringing", T0), secret="forkert").status_code == 401
+    assert _nothing_stored()
+
+
+@pytest.mark.django_db
+def test_a_tampered_body_is_refused(client, settings):
+    body = json.dumps(event("c1", "ringing", T0)).encode()
+    header = signing.header_value(settings.TELEPHONY_WEBHOOK_SECRETS[0], body)
+    tampered = body.replace(b"ringing", b"ended")
+    response = client.post(
+        reverse("telephony:events"),
+        data=tampered,
+        content_type="application/json",
+        headers={signing.HEADER: header},
+    )
+    assert response.status_code == 401
+    assert _nothing_stored()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("skew", "status"), [(-301, 401), (301, 401), (-299, 200), (299, 200)])
+def test_more_than_five_minutes_skew_is_refused(client, skew, status):
+    response = post_event(client, event("c1", "ringing", T0), timestamp=int(time.time()) + skew)
+    assert response.status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "malformed JSON"),
+        (b"\xff\xfe", "malformed JSON"),
+        (b"[1, 2]", "the body must be a JSON object"),
+        (b'"ringing"', "the body must be a JSON object"),
+    ],
+)
+def test_malformed_json_is_a_400_with_the_reason(client, body, reason):
+    response = post_event(client, None, body=body)
+    assert response.status_code == 400
+    assert response.json()["error"] == reason
+    assert _nothing_stored()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"event": "exploded"}, "event"),
+        ({"at": "yesterday"}, "at"),
+        ({"at": "2026-03-07T22:00:00"}, "at"),
+        ({"call_id": ""}, "call_id"),
+        ({"event_id": None}, "event_id"),
+        ({"call_id": "x" * 200}, "call_id"),
+    ],
+)
+def test_an_invalid_field_is_a_400_naming_the_field(client, change, field):
+    response = post_event(client, {**event("c1", "ringing", T0), **change})
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert _nothing_stored()
+
+
+@pytest.mark.django_db
+def test_an_unknown_line_is_a_400(client):
+    response = post_event(client, event("c1", "ringing", T0, line="ukendt"))
+    assert response.status_code == 400
+    assert response.json() == {"error": "unknown line"}
+    assert _nothing_stored()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "caller", ["anonymous", "restricted", "withheld", "not a number", 4512345678, ["+45"], None]
+)
+def test_a_caller_that_is_not_a_number_counts_as_withheld(client, caller):
+    assert post_event(client, event("c1", "ringing", T0, caller=caller)).status_code == 200
+    session = CallSession.objects.get()
+    assert session.caller_withheld and not session.phone_encrypted and not session.phone_index
+
+
+@pytest.mark.django_db
+def test_the_body_and_the_number_are_never_logged(client, caplog):
+    with caplog.at_level(logging.DEBUG):
+        post_event(client, event("c1", "ringing", T0))
+        post_event(client, event("c1", "ringing", T0), secret="forkert")
+        post_event(client, event("c1", "bogus", T0))
+    assert "12345678" not in caplog.text
+    assert "5678" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_flood_from_one_address_is_throttled(client, settings):
+    settings.TELEPHONY_EVENTS_PER_MINUTE = 3
+    statuses = [post_event(client, event("c1", "ringing", T0)).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    # Unsigned requests count too: a flood of garbage cannot wear the server down either.
+    assert (
+        client.post(reverse("telephony:events"), data=b"x", content_type="application/json").status_code
+        == 429
+    )
+
+
+@pytest.mark.django_db
+def test_a_get_is_not_allowed(client):
+    assert client.get(reverse("telephony:events")).status_code == 405
