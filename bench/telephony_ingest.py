@@ -1,0 +1,189 @@
+"""Benchmark: call events through the signed event API on gunicorn and PostgreSQL.
+
+    .venv/bin/python bench/telephony_ingest.py [--rate 500] [--seconds 60] [--workers 4] [--port 8510]
+
+Builds a fresh database, starts gunicorn on loopback, and sends signed events at a steady rate
+from many connections: each call rings, is answered on extension 201 and ends, and one event in
+ten is sent a second time (a switchboard's retry). It prints the rate reached and the latency
+percentiles, then counts the sessions and events in the database: every call must be there once,
+with exactly its three events.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE = "akut_telcore_bench"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+SECRET = "bench-telephony-secret"  # noqa: S105
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=int, default=500, help="events per second")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=24)
+    parser.add_argument("--port", type=int, default=8510)
+    args = parser.parse_args()
+    env = {
+        **os.environ,
+        "DATABASE_URL": PG_URL,
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "TELEPHONY_WEBHOOK_SECRETS": SECRET,
+        "CELERY_BROKER_URL": "",
+    }
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {DATABASE}"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {DATABASE}"], check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    setup = "from telephony.models import Extension; from akuttilbud.models import User; Extension.objects.create(number='201', user=User.objects.create(username='bench'))"
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "akuttilbud.wsgi",
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "-w",
+            str(args.workers),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        time.sleep(4)
+        result = load(args)
+    finally:
+        server.terminate()
+        server.wait()
+    counts = (
+        subprocess.run(
+            [
+                *psql[:-1],
+                "-d",
+                DATABASE,
+                "-Atc",
+                "SELECT (SELECT count(*) FROM telephony_callsession), "
+                "(SELECT count(*) FROM telephony_callevent), (SELECT count(*) FROM telephony_callsession WHERE status='answered'), "
+                "(SELECT count(*) FROM (SELECT call_id FROM telephony_callsession GROUP BY call_id HAVING count(*) > 1) d)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .split("|")
+    )
+    sessions, events, answered, duplicated = (int(value) for value in counts)
+    calls = result["calls_complete"]
+    print(
+        json.dumps(
+            {
+                **{k: v for k, v in result.items() if k != "calls_complete"},
+                "calls": calls,
+                "sessions": sessions,
+                "events_stored": events,
+                "answered": answered,
+                "duplicated_sessions": duplicated,
+                "lost_sessions": calls - sessions,
+            },
+            indent=2,
+        )
+    )
+
+
+def load(args):
+    from telephony import signing
+
+    interval = 1 / args.rate
+    start = time.monotonic() + 0.5
+    total = args.rate * args.seconds
+    latencies, errors, sent = [], [], [0]
+    lock = threading.Lock()
+    t0 = datetime.datetime(2026, 3, 7, 20, 0, tzinfo=datetime.UTC)
+
+    def events_for(number):
+        call, step = divmod(number, 3)
+        kind = ("ringing", "answered", "ended")[step]
+        at = t0 + datetime.timedelta(seconds=call % 3600 + step * 30)
+        return {
+            "call_id": f"bench-{call}",
+            "event": kind,
+            "at": at.isoformat(),
+            "line": "akut",
+            "caller": f"+45{20000000 + call % 1000:08d}",
+            "extension": "201" if step == 1 else "",
+            "event_id": f"bench-{call}-{kind}",
+        }
+
+    def worker(offset):
+        connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+        number = offset
+        while number < total:
+            due = start + number * interval
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            payload = events_for(number)
+            repeats = 2 if number % 10 == 0 else 1
+            for _repeat in range(repeats):
+                body = json.dumps(payload).encode()
+                headers = {
+                    "Content-Type": "application/json",
+                    signing.HEADER: signing.header_value(SECRET, body),
+                }
+                began = time.perf_counter()
+                try:
+                    connection.request("POST", "/telephony/events/", body, headers)
+                    response = connection.getresponse()
+                    response.read()
+                    status = response.status
+                except (OSError, http.client.HTTPException) as error:
+                    status = repr(error)
+                    connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+                elapsed = time.perf_counter() - began
+                with lock:
+                    latencies.append(elapsed)
+                    sent[0] += 1
+                    if status != 200:
+                        errors.append(status)
+            number += args.connections
+
+    threads = [threading.Thread(target=worker, args=(offset,)) for offset in range(args.connections)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - began
+    latencies.sort()
+    quantiles = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": sent[0],
+        "seconds": round(wall, 1),
+        "events_per_second": round(sent[0] / wall, 1),
+        "p50_ms": round(quantiles[49] * 1000, 1),
+        "p99_ms": round(quantiles[98] * 1000, 1),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "errors": len(errors),
+        "error_kinds": sorted({str(error) for error in errors})[:5],
+        "calls_complete": -(-total // 3),
+    }
+
+
+if __name__ == "__main__":
+    main()
