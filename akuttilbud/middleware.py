@@ -1,4 +1,5 @@
 import ipaddress
+import re
 import time
 
 from django.conf import settings
@@ -20,6 +21,11 @@ BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REFRESH"
 LAST_ACTIVITY_KEY = "last_activity"
 # Pages a user who still owes a code may open: logging in and out, and entering the code.
 OTP_EXEMPT_VIEWS = {"login", "logout", "otp_setup", "otp_verify", "set_language", "healthz"}
+# A form keeping a draft sends the draft's name (static/js/app.js); once saved, the next page names
+# it in the session under this key for the script to remove.
+DRAFT_FIELD = "_draft"
+DRAFTS_SAVED_KEY = "drafts_saved"
+DRAFT_NAME = re.compile(r"[a-z0-9-]{1,80}\Z")
 
 
 # What a proxy says about the original request; believed only from TRUSTED_PROXIES.
@@ -107,3 +113,34 @@ class OTPRequiredMiddleware:
             response["HX-Redirect"] = target
             return response
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+class DraftSavedMiddleware:
+    """Tell the next page which draft to remove, once the server has saved what the form sent.
+
+    Views answer a POST they have acted on with a redirect (post/redirect/get) and a POST they
+    refuse with the form and its errors, so a redirect from the view itself confirms the save.
+    A redirect from before the view (idle timeout, two-factor, login required) does not count:
+    ``process_view`` is reached only when no earlier middleware answered, and then the view runs.
+    Must come after ``OTPRequiredMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            getattr(request, "_draft_view_reached", False)
+            and response.status_code in (302, 303)
+            and request.user.is_authenticated
+        ):
+            name = request.POST.get(DRAFT_FIELD, "")
+            if DRAFT_NAME.match(name):
+                saved = request.session.get(DRAFTS_SAVED_KEY, [])
+                request.session[DRAFTS_SAVED_KEY] = [*saved, name][-10:]
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method == "POST":
+            request._draft_view_reached = True

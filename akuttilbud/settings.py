@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "akuttilbud.middleware.IdleTimeoutMiddleware",
     "akuttilbud.middleware.OTPRequiredMiddleware",
+    "akuttilbud.middleware.DraftSavedMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
