@@ -5,6 +5,7 @@ must bring back exactly that, announced, and the draft must go on cancel, logout
 a confirmed save, but stay when the save fails, and never show for another user.
 """
 
+import datetime
 import re
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.utils import timezone
 
 from akuttilbud.middleware import LAST_ACTIVITY_KEY
 from akuttilbud.models import Role
@@ -222,7 +224,9 @@ def _path(spec):
     if spec.name == "callback":
         return "/contacts/callbacks/new/"
     if spec.name == "contact":
-        return f"/contacts/{ContactFactory(summary='Før samtalen', acuteness=3).pk}/"
+        # Ended in the past: the form refuses a time in the future.
+        started = timezone.now() - datetime.timedelta(hours=1)
+        return f"/contacts/{ContactFactory(summary='Før samtalen', acuteness=3, started_at=started).pk}/"
     if spec.name == "follow-up":
         return f"/plans/followups/{FollowUpFactory().pk}/"
     if spec.name == "crisis-plan":
