@@ -1,4 +1,4 @@
-"""Drafts in a real browser, for every form that keeps one.
+"""Drafts in a real browser, for every form that keeps one (after the tests that restore a serialized database).
 
 Each form is filled with each kind of field it has (text, radio, check box, select); then a reload
 must bring back exactly that, announced, and the draft must go on cancel, logout, idle timeout and
