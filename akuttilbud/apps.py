@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _install_purge_function(sender, using, **kwargs):
+    from django.db import connections
+
+    from .audit_database import install_purge_function
+
+    install_purge_function(connections[using])
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +17,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the login audit receivers)
+
+        # After every ``migrate`` (run by the tables' owner), so the purge function always holds
+        # the retention of the settings the deployment migrated with.
+        post_migrate.connect(_install_purge_function, sender=self)

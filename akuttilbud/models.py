@@ -1,6 +1,8 @@
 import hashlib
+import hmac
 import json
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -130,11 +132,17 @@ class AuditAction(models.TextChoices):
     ACCESS_REPORT = "access_report", _("Right-of-access report")
     RETENTION = "retention", _("Retention applied")
     AUDIT_PURGE = "audit_purge", _("Old audit events deleted")
+    AUDIT_RECHAIN = "audit_rechain", _("Audit log re-chained under a new key")
+    OTP_FAILED = "otp_failed", _("Wrong two-factor code")
+    KEY_ROTATION = "key_rotation", _("CPR keys rotated")
+    ENROLMENT_CODE = "enrolment_code", _("Two-factor enrolment code issued")
+    RECOVERY_CODES = "recovery_codes", _("Two-factor recovery codes")
 
 
 class AuditEventQuerySet(models.QuerySet):
     def about_person(self, person_id):
-        return self.filter(person_id=person_id)
+        """Every event that disclosed something about the person (``AuditEventPerson``)."""
+        return self.filter(pk__in=AuditEventPerson.objects.filter(person_id=person_id).values("event_id"))
 
     def in_period(self, start, end):
         return self.filter(at__gte=start, at__lt=end)
@@ -144,8 +152,10 @@ class AuditEvent(models.Model):
     """One use of personal data or one security event. Rows are only ever inserted.
 
     ``person_id`` is a plain number, not a foreign key, so deleting or merging a person never
-    has to touch (and so never can rewrite) the log. Each row carries the hash of the one
-    before it, so an edited or missing row is detectable (``verify_audit_chain``).
+    has to touch (and so never can rewrite) the log; it names the one person the event is about,
+    and ``AuditEventPerson`` every person whose data it disclosed (a billing statement names many).
+    Each row carries a keyed hash (HMAC with ``AUDIT_HMAC_KEY``) of its content, its persons and
+    the hash before it, so an edited, forged or missing row is detectable (``verify_audit_chain``).
     """
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -178,8 +188,17 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
 
-    def compute_hash(self):
-        payload = json.dumps(
+    def compute_hash(self, person_ids, *, key=None):
+        """The keyed hash of this event with the ids of its persons (``AuditEventPerson``)."""
+        payload = self._payload(extra=[sorted(person_ids)])
+        return hmac.new((key or settings.AUDIT_HMAC_KEY).encode(), payload, hashlib.sha256).hexdigest()
+
+    def compute_unkeyed_hash(self):
+        """The hash written before the chain was keyed; only ``rechain_audit_log`` checks it."""
+        return hashlib.sha256(self._payload(extra=[])).hexdigest()
+
+    def _payload(self, *, extra):
+        return json.dumps(
             [
                 self.previous_hash,
                 self.at.isoformat(),
@@ -191,12 +210,28 @@ class AuditEvent(models.Model):
                 self.person_id,
                 self.detail,
                 self.ip_address,
+                *extra,
             ],
             cls=DjangoJSONEncoder,
             sort_keys=True,
             ensure_ascii=True,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        ).encode()
+
+
+class AuditEventPerson(models.Model):
+    """One person whose data an audit event disclosed; the right-of-access report reads these.
+
+    Written with the event and covered by its hash, so a link added or removed later is found.
+    """
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.DO_NOTHING, related_name="person_links")
+    person_id = models.BigIntegerField(_("person"), db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "person_id"], name="audit_event_person_once")]
+
+    def __str__(self):
+        return f"{self.event_id} {self.person_id}"
 
 
 class HasCPR(models.Model):

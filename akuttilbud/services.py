@@ -4,48 +4,129 @@ import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import audit as audit_module
+from . import audit_database
 from .audit import audit
-from .models import AuditAction, AuditEvent
+from .models import AuditAction, AuditEvent, AuditEventPerson
 from .two_factor import OTP_DEVICE_SESSION_KEY, mark_second_factor
 
 
-def purge_old_audit_events(*, now):
+def purge_old_audit_events():
     """Delete audit events older than ``AUDIT_RETENTION_DAYS`` and record that it was done.
 
     Only a prefix of the chain (in id order) is deleted, so the events that remain still form
     one unbroken chain; the ``AUDIT_PURGE`` event keeps the hash of the last deleted event, which
     is what the first remaining event points to. The newest event is always kept so the purge
-    event links to the chain. Returns the purge event.
+    event links to the chain. On PostgreSQL the owner's purge function does the deleting, with
+    the retention and the clock of the database (``audit_database``). Returns the purge event.
     """
-    cutoff = now - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # The append-only trigger (migration 0003) lets a DELETE through only inside a
-            # transaction that set these, and only for rows older than the cut-off.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('akuttilbud.audit_purge', 'on', true)")
-                cursor.execute(
-                    "SELECT set_config('akuttilbud.audit_purge_before', %s, true)", [cutoff.isoformat()]
-                )
-        first_kept_id = (
-            AuditEvent.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
-        )
-        if first_kept_id is None:
-            first_kept_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        old = AuditEvent.objects.filter(id__lt=first_kept_id)
-        last_deleted = old.order_by("-id").values("id", "hash").first()
-        count, _by_model = old.delete()
-        if connection.vendor == "postgresql":
-            # Called inside a longer transaction, the mark would otherwise outlive the purge.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('akuttilbud.audit_purge', 'off', true)")
+            count, last_id, last_hash, cutoff = audit_database.purge(connection)
+        else:
+            count, last_id, last_hash, cutoff = _purge_in_python()
         detail = {"count": count, "cutoff": cutoff.isoformat()}
-        if last_deleted is not None:
-            detail |= {"last_deleted_id": last_deleted["id"], "last_deleted_hash": last_deleted["hash"]}
+        if last_id is not None:
+            detail |= {"last_deleted_id": last_id, "last_deleted_hash": last_hash}
         return audit(AuditAction.AUDIT_PURGE, detail=detail)
+
+
+def _purge_in_python():
+    """SQLite's purge, the same prefix as ``audit_database.PURGE_FUNCTION`` deletes."""
+    cutoff = timezone.now() - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    first_kept_id = (
+        AuditEvent.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+    )
+    if first_kept_id is None:
+        first_kept_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    old = AuditEvent.objects.filter(id__lt=first_kept_id)
+    last_deleted = old.order_by("-id").values("id", "hash").first() or {"id": None, "hash": None}
+    AuditEventPerson.objects.filter(event_id__lt=first_kept_id).delete()
+    count, _by_model = old.delete()
+    return count, last_deleted["id"], last_deleted["hash"], cutoff
+
+
+# The triggers that refuse an UPDATE of the audit tables, per database; only their owner can lift them.
+_APPEND_ONLY_TRIGGERS = {
+    "postgresql": [
+        ("akuttilbud_auditevent", "akuttilbud_auditevent_append_only"),
+        ("akuttilbud_auditeventperson", "akuttilbud_auditeventperson_append_only"),
+    ],
+    "sqlite": [
+        ("akuttilbud_auditevent", "akuttilbud_auditevent_no_update"),
+        ("akuttilbud_auditeventperson", "akuttilbud_auditeventperson_no_update"),
+    ],
+}
+
+
+def rechain_audit_log(*, previous_key=None):
+    """Rewrite every event's hash under ``AUDIT_HMAC_KEY``, after checking the chain as it was
+    written: unkeyed (before the chain was keyed) or under ``previous_key`` (a key rotation).
+
+    Run as the tables' owner, the only role that may lift the append-only triggers, which stay
+    off only inside this transaction. Refuses (``ValueError``) if the old chain does not hold,
+    so re-chaining never launders an edit. Returns the ``AUDIT_RECHAIN`` event.
+    """
+    with transaction.atomic():
+        audit_module._lock_chain()
+        events = list(audit_module._events_with_persons(AuditEvent.objects.order_by("id")))
+        previous = None
+        for event, person_ids in events:
+            old = (
+                event.compute_hash(person_ids, key=previous_key)
+                if previous_key
+                else event.compute_unkeyed_hash()
+            )
+            if event.hash != old or (previous is not None and event.previous_hash != previous):
+                raise ValueError(
+                    f"The audit chain does not hold at event id {event.pk}; nothing was changed."
+                )
+            previous = event.hash
+        vendor = connection.vendor
+        with connection.cursor() as cursor:
+            saved = _lift_triggers(cursor, vendor)
+            new_previous = events[0][0].previous_hash if events else ""
+            for event, person_ids in events:
+                event.previous_hash = new_previous
+                event.hash = event.compute_hash(person_ids)
+                cursor.execute(
+                    "UPDATE akuttilbud_auditevent SET previous_hash = %s, hash = %s WHERE id = %s",
+                    [event.previous_hash, event.hash, event.pk],
+                )
+                new_previous = event.hash
+            _restore_triggers(cursor, vendor, saved)
+        return audit(
+            AuditAction.AUDIT_RECHAIN,
+            detail={"count": len(events), "from": "key" if previous_key else "unkeyed"},
+        )
+
+
+def _lift_triggers(cursor, vendor):
+    saved = []
+    if vendor == "postgresql":
+        # A table with foreign-key checks still pending in this transaction cannot be altered.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for table, trigger in _APPEND_ONLY_TRIGGERS.get(vendor, []):
+        if vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        else:
+            # SQLite cannot disable a trigger: keep its definition, drop it, create it again after.
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [trigger])
+            saved.append(cursor.fetchone()[0])
+            cursor.execute(f"DROP TRIGGER {trigger}")
+    return saved
+
+
+def _restore_triggers(cursor, vendor, saved):
+    if vendor == "postgresql":
+        for table, trigger in _APPEND_ONLY_TRIGGERS[vendor]:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+    for definition in saved:
+        cursor.execute(definition)
 
 
 def start_totp_setup(*, user):

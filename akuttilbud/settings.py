@@ -26,6 +26,7 @@ _DEV_CPR_KEY = "bq8Dw4vUoqUO2Y1n1Wq8mkVYyxfOtxZq0Trs8oXy7b4="
 _DEV_INDEX_KEY = "dev-only-cpr-index-key"
 _DEV_EXPORT_SECRET = "dev-only-export-secret"  # noqa: S105
 _DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
+_DEV_AUDIT_KEY = "dev-only-audit-hmac-key"
 
 
 def _required(name, dev_default, cast=str):
@@ -55,6 +56,9 @@ TELEPHONY_WEBHOOK_SECRETS = env.list(
 )
 # Events accepted per minute from one address before the event API answers 429.
 TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_000)
+# Key of the audit log's hash chain: kept out of the database, so its logins cannot rewrite the
+# log and recompute the chain.
+AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -222,6 +226,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crisisplans.tasks.send_due_followup_reminders_task",
         "schedule": crontab(minute=30),
     },
+    "checkpoint-audit-chain": {
+        "task": "akuttilbud.tasks.checkpoint_audit_chain_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "purge-old-audit-events": {
         "task": "akuttilbud.tasks.purge_old_audit_events_task",
         "schedule": crontab(hour=3, minute=15),
@@ -237,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=183)
+# Signed lines naming the audit chain's head, appended outside the database (verify_audit_chain).
+AUDIT_CHECKPOINT_FILE = env.str("AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "audit-checkpoints.log"))
 PERSON_RETENTION_YEARS = env.int("PERSON_RETENTION_YEARS", default=5)
 
 LOGGING = {

@@ -42,6 +42,7 @@ def pytest_runtest_teardown(item, nextitem):
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.log")
     settings.LANGUAGE_CODE = "da"
     # Tests run tasks in-process unless a test starts a real worker (tests/crisisplans/test_worker.py).
     previous = celery_app.conf.task_always_eager

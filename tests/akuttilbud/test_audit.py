@@ -11,7 +11,8 @@ def test_each_event_carries_the_hash_of_the_one_before(staff_user):
     second = audit(AuditAction.SEARCH, user=staff_user, detail={"criterion": "nickname"})
     assert first.previous_hash == ""
     assert second.previous_hash == first.hash
-    assert second.hash == second.compute_hash()
+    assert second.hash == second.compute_hash([])
+    assert first.hash == first.compute_hash([7])
     assert first.username == staff_user.username
 
 

@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "CPR_ENCRYPTION_KEYS": "bq8Dw4vUoqUO2Y1n1Wq8mkVYyxfOtxZq0Trs8oXy7b4=",
     "CPR_INDEX_KEY": "index-key-for-the-test",
     "EXPORT_PSEUDONYM_SECRET": "export-secret-for-the-test",
+    "AUDIT_HMAC_KEY": "audit-key-for-the-test",
     "DATABASE_URL": "sqlite:///:memory:",
 }
 
@@ -34,7 +35,9 @@ def _manage(*args, env):
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "CPR_ENCRYPTION_KEYS", "CPR_INDEX_KEY"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "CPR_ENCRYPTION_KEYS", "CPR_INDEX_KEY", "AUDIT_HMAC_KEY"]
+)
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
     result = _manage("check", env=env)
