@@ -27,6 +27,7 @@ _DEV_INDEX_KEY = "dev-only-cpr-index-key"
 _DEV_EXPORT_SECRET = "dev-only-export-secret"  # noqa: S105
 _DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 _DEV_AUDIT_KEY = "dev-only-audit-hmac-key"
+_DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 
 
 def _required(name, dev_default, cast=str):
@@ -59,6 +60,13 @@ TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_
 # Key of the audit log's hash chain: kept out of the database, so its logins cannot rewrite the
 # log and recompute the chain.
 AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
+# Secrets that sign the switchboard's call events (docs/telephony.md), newest first; an older one
+# stays listed while the switchboard moves to the new. Production has none until one is set.
+TELEPHONY_WEBHOOK_SECRETS = env.list(
+    "TELEPHONY_WEBHOOK_SECRETS", default=[] if PRODUCTION else [_DEV_TELEPHONY_SECRET]
+)
+# Events accepted per minute from one address before the event API answers 429.
+TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

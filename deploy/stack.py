@@ -50,7 +50,7 @@ class Stack:
     app_dir: Path  # the source tree the processes run in (the image's /app)
     bin_dir: Path  # the virtualenv's bin directory with python, gunicorn and celery
     work_dir: Path  # logs, Caddy's data, the beat schedule
-    database_url: str
+    database_url: str  # a superuser's: it makes the database and its owner and app roles
     broker_url: str
     ports: Ports
     gunicorn_workers: int = 3
@@ -92,7 +92,10 @@ class Stack:
             "ALLOWED_HOSTS": self.host,
             "CSRF_TRUSTED_ORIGINS": self.base_url,
             "TRUSTED_PROXIES": "127.0.0.1",
-            "DATABASE_URL": self.database_url,
+            # As in compose: the app connects as the role that owns no table.
+            "DATABASE_URL": role_url(self.database_url, APP_ROLE),
+            "AUDIT_HMAC_KEY": secrets.token_urlsafe(32),
+            "AUDIT_CHECKPOINT_FILE": str(self.work_dir / "audit" / "checkpoints.log"),
             "CELERY_BROKER_URL": self.broker_url,
             "CPR_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "CPR_INDEX_KEY": secrets.token_urlsafe(32),
@@ -109,18 +112,23 @@ class Stack:
     def prepare(self):
         self.work_dir.mkdir(parents=True, exist_ok=True)
         (self.work_dir / "private").mkdir(exist_ok=True)
+        (self.work_dir / "audit").mkdir(exist_ok=True)
         recreate_database(self.database_url)
+        make_roles(self.database_url, self.app_dir)
         self.run_python("-c", f"import redis; redis.Redis.from_url({self.broker_url!r}).flushdb()")
-        self.manage("migrate", "--no-input")
+        # compose's one-shot migrate container: migrations run as the owner.
+        self.run_python(
+            "manage.py", "migrate", "--no-input", DATABASE_URL=role_url(self.database_url, OWNER_ROLE)
+        )
 
     def manage(self, *arguments):
         return self.run_python("manage.py", *arguments)
 
-    def run_python(self, *arguments):
+    def run_python(self, *arguments, **environment):
         result = subprocess.run(  # noqa: S603 - fixed program and arguments, no shell
             [str(self.bin_dir / "python"), *arguments],
             cwd=self.app_dir,
-            env=self._environment,
+            env={**self._environment, **environment},
             capture_output=True,
             text=True,
             timeout=300,
@@ -288,6 +296,39 @@ class Stack:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+OWNER_ROLE = "akuttilbud_smoke_owner"
+APP_ROLE = "akuttilbud_smoke_app"
+ROLE_PASSWORD = "smoke-password"  # noqa: S105 - loopback server with trust authentication
+
+
+def role_url(database_url, role):
+    parts = urllib.parse.urlsplit(database_url)
+    netloc = f"{role}:{ROLE_PASSWORD}@{parts.hostname}:{parts.port or 5432}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def make_roles(database_url, app_dir):
+    """What compose's database does at its first start: bin/database-roles.sh."""
+    parts = urllib.parse.urlsplit(database_url)
+    environment = {
+        **os.environ,
+        "PGHOST": parts.hostname,
+        "PGPORT": str(parts.port or 5432),
+        "PGUSER": parts.username or "postgres",
+        "PGDATABASE": parts.path.lstrip("/"),
+        "DATABASE_OWNER_ROLE": OWNER_ROLE,
+        "DATABASE_APP_ROLE": APP_ROLE,
+        "DATABASE_OWNER_PASSWORD": ROLE_PASSWORD,
+        "DATABASE_APP_PASSWORD": ROLE_PASSWORD,
+    }
+    subprocess.run(  # noqa: S603 - the project's own script, no shell
+        ["sh", str(Path(app_dir) / "bin" / "database-roles.sh")],  # noqa: S607
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
 
 
 def recreate_database(database_url):
