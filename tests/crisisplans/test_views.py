@@ -391,7 +391,8 @@ def test_the_person_section_query_count_does_not_grow(
         plan = create_plan(person=person, contact=walk_in_contact(person), user=staff_user)
         record_wellbeing_score(person=person, occasion=Occasion.CONTACT, answers=[3] * 7, user=staff_user)
         FollowUp.objects.filter(plan=plan).update(status=FollowUpStatus.REACHED)
-    with django_assert_max_num_queries(15):
+    # The audited read writes its event and the event's person link; neither grows with the plans.
+    with django_assert_max_num_queries(16):
         response = staff_client.get(reverse("crisisplans:person_section", args=[person.pk]))
     assert response.status_code == 200
     assert response.content.decode().count("card-title") == count
