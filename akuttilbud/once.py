@@ -70,13 +70,33 @@ def run_once(*, token, user, save, url_for):
     return url, True
 
 
+def repeated(request):
+    """The redirect to where this post's token led before, or ``None``.
+
+    For a form whose own validation would refuse the repeat (a unique name it just saved), so
+    that posting it again leads to the first result rather than to an error.
+    """
+    try:
+        token = uuid.UUID(str(request.POST.get(TOKEN_FIELD, "")))
+    except ValueError:
+        return None
+    previous = FormSubmission.objects.filter(token=token, user=request.user).first()
+    if previous is None:
+        return None
+    messages.info(request, _("This form was saved already; this is what it saved. Nothing new was created."))
+    return redirect(previous.result_url)
+
+
 def save_once(request, form, *, save, url_for, message):
     """The view's side of ``run_once``: save, say so, and redirect to the result.
 
-    A ``ValidationError`` from ``save`` propagates for the view to show on the form.
+    A ``ValidationError`` from ``save`` propagates for the view to show on the form. With
+    ``message=None`` the result page says what happened itself (an htmx fragment).
     """
     url, created = run_once(token=form.once_token, user=request.user, save=save, url_for=url_for)
-    if created:
+    if message is None:
+        pass
+    elif created:
         messages.success(request, message)
     else:
         messages.info(

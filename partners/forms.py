@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.models import Municipality
+from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateInput
 
 from .models import Agreement, AgreementType, Partner, PartnerContactPerson, PartnerKind, Referral
@@ -25,6 +26,14 @@ class PartnerForm(forms.ModelForm):
         model = Partner
         fields = ["name", "kind", "municipality", "phone", "email", "opening_hours", "notes", "active"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class NewPartnerForm(OnceTokenMixin, PartnerForm):
+    """A new partner: once per intention, however often the form is posted."""
+
+
+class NewPartnerKindForm(OnceTokenMixin, PartnerKindForm):
+    """A new partner kind: once per intention."""
 
 
 ContactPersonFormSet = forms.inlineformset_factory(
@@ -130,6 +139,14 @@ class ReferralForm(forms.ModelForm):
             ("true", _("Yes")),
             ("false", _("No")),
         ]
+
+
+class NewAgreementForm(OnceTokenMixin, AgreementForm):
+    """A new agreement: once per intention."""
+
+
+class NewReferralForm(OnceTokenMixin, ReferralForm):
+    """A referral is always new: once per intention."""
 
 
 class BillingForm(forms.Form):

@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from akuttilbud.once import repeated, save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
 from contacts.models import Contact
 
@@ -19,9 +21,12 @@ from .forms import (
     AgreementForm,
     BillingForm,
     ContactPersonFormSet,
+    NewAgreementForm,
+    NewPartnerForm,
+    NewPartnerKindForm,
+    NewReferralForm,
     PartnerForm,
     PartnerKindForm,
-    ReferralForm,
 )
 from .models import Agreement, AgreementStatus, Partner, PartnerKind, Referral, ReferralDirection
 from .services import add_referral, save_agreement, save_partner
@@ -79,13 +84,24 @@ def partner_detail(request, partner_id):
     )
 
 
+def _partner_url(partner):
+    return reverse("partners:partner_detail", args=[partner.pk])
+
+
 def _edit_partner(request, partner):
-    form = PartnerForm(request.POST or None, instance=partner)
+    form_class = PartnerForm if partner.pk else NewPartnerForm
+    form = form_class(request.POST or None, instance=partner)
     people_formset = ContactPersonFormSet(request.POST or None, instance=partner, prefix="people")
     if request.method == "POST" and form.is_valid() and people_formset.is_valid():
-        partner = save_partner(partner=form.save(commit=False), people_formset=people_formset)
-        messages.success(request, _("The partner was saved."))
-        return redirect("partners:partner_detail", partner_id=partner.pk)
+
+        def save():
+            return save_partner(partner=form.save(commit=False), people_formset=people_formset)
+
+        message = _("The partner was saved.")
+        if partner.pk:
+            messages.success(request, message)
+            return redirect(_partner_url(save()))
+        return save_once(request, form, save=save, url_for=_partner_url, message=message)
     return render(
         request,
         "partners/partner_form.html",
@@ -110,11 +126,19 @@ def kind_list(request):
 
 
 def _edit_kind(request, kind):
-    form = PartnerKindForm(request.POST or None, instance=kind)
+    form_class = PartnerKindForm if kind.pk else NewPartnerKindForm
+    if request.method == "POST" and not kind.pk and (previous := repeated(request)):
+        return previous
+    form = form_class(request.POST or None, instance=kind)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The partner kind was saved."))
-        return redirect("partners:kind_list")
+        message = _("The partner kind was saved.")
+        if kind.pk:
+            form.save()
+            messages.success(request, message)
+            return redirect("partners:kind_list")
+        return save_once(
+            request, form, save=form.save, url_for=lambda kind: reverse("partners:kind_list"), message=message
+        )
     return render(request, "partners/kind_form.html", {"form": form, "kind": kind if kind.pk else None})
 
 
@@ -138,13 +162,23 @@ def agreement_list(request):
 
 def _edit_agreement(request, agreement, initial=None):
     replaced_document_name = agreement.document.name if agreement.document else ""
-    form = AgreementForm(request.POST or None, request.FILES or None, instance=agreement, initial=initial)
+    form_class = AgreementForm if agreement.pk else NewAgreementForm
+    form = form_class(request.POST or None, request.FILES or None, instance=agreement, initial=initial)
     if request.method == "POST" and form.is_valid():
-        agreement = save_agreement(
-            agreement=form.save(commit=False), replaced_document_name=replaced_document_name
-        )
-        messages.success(request, _("The agreement was saved."))
-        return redirect("partners:partner_detail", partner_id=agreement.partner_id)
+
+        def save():
+            return save_agreement(
+                agreement=form.save(commit=False), replaced_document_name=replaced_document_name
+            )
+
+        def url_for(saved):
+            return reverse("partners:partner_detail", args=[saved.partner_id])
+
+        message = _("The agreement was saved.")
+        if agreement.pk:
+            messages.success(request, message)
+            return redirect(url_for(save()))
+        return save_once(request, form, save=save, url_for=url_for, message=message)
     return render(
         request,
         "partners/agreement_form.html",
@@ -208,12 +242,21 @@ def expiring_fragment(request):
 def contact_referrals(request, contact_id):
     contact = get_object_or_404(Contact.objects.select_related("person"), pk=contact_id)
     initial = {"direction": ReferralDirection.OUT} if not contact.in_target_group else {}
-    form = ReferralForm(request.POST or None, initial=initial)
-    added = False
+    form = NewReferralForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        add_referral(contact=contact, user=request.user, request=request, **form.cleaned_data)
-        form = ReferralForm(initial=initial)
-        added = True
+        # The fragment is fetched again after the save (htmx follows the redirect), with a fresh
+        # token; a second post of the same token leads to the list without a second referral.
+        return save_once(
+            request,
+            form,
+            save=lambda: add_referral(
+                contact=contact, user=request.user, request=request, **form.cleaned_data
+            ),
+            url_for=lambda referral: reverse("partners:contact_referrals", args=[contact.pk]) + "?added=1",
+            # The fragment says so itself; a message would show later on an unrelated page.
+            message=None,
+        )
+    added = request.GET.get("added") == "1"
     return render(
         request,
         "partners/_contact_referrals.html",

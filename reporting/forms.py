@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateInput
 
 from .exports import DIALECTS, KINDS
@@ -112,3 +113,7 @@ class CostEntryForm(forms.ModelForm):
     class Meta:
         model = CostEntry
         fields = ["month", "category", "amount", "note"]
+
+
+class NewCostEntryForm(OnceTokenMixin, CostEntryForm):
+    """A new cost entry: once per intention."""

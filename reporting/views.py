@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from akuttilbud.once import save_once
 from akuttilbud.roles import EVALUATOR, LEADER, role_required
 from akuttilbud.spreadsheet import csv_line
 
 from . import dashboard as dashboard_figures
 from . import exports as export_files
 from . import services
-from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
+from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm, NewCostEntryForm
 from .models import CostCategory, CostEntry
 from .periods import DEFAULT_PRESET, preset_period
 
@@ -149,11 +150,15 @@ def cost_list(request):
 
 @role_required(LEADER)
 def cost_create(request):
-    form = CostEntryForm(request.POST or None)
+    form = NewCostEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry = services.create_cost_entry(**form.cleaned_data, created_by=request.user)
-        messages.success(request, _("The cost was saved."))
-        return redirect(f"{_cost_list_url()}?year={entry.month.year}")
+        return save_once(
+            request,
+            form,
+            save=lambda: services.create_cost_entry(**form.cleaned_data, created_by=request.user),
+            url_for=lambda entry: f"{_cost_list_url()}?year={entry.month.year}",
+            message=_("The cost was saved."),
+        )
     return render(request, "reporting/cost_form.html", {"form": form})
 
 

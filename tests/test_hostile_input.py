@@ -30,8 +30,8 @@ from contacts.forms import (
     StayForm,
 )
 from crisisplans.forms import PEOPLE_SECTIONS, FollowUpRecordForm, PlanForm, WellbeingScoreForm
-from partners.forms import AgreementForm, PartnerForm, ReferralForm
-from reporting.forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
+from partners.forms import AgreementForm, NewAgreementForm, NewPartnerForm, NewReferralForm, PartnerForm
+from reporting.forms import DashboardPeriodForm, ExportForm, LinkageKeyForm, NewCostEntryForm
 from tests.factories import UserFactory
 from tests.helpers import require_postgres
 from tests.test_permission_matrix import build_records
@@ -271,7 +271,7 @@ TARGETS = {
         "leader",
         "post",
         lambda r: (
-            {**_fields(PartnerForm), "name": "Ny", "kind": str(r["kind_id"]), "active": "on"}
+            {**_fields(NewPartnerForm), "name": "Ny", "kind": str(r["kind_id"]), "active": "on"}
             | _formset("people", [{"name": "Kim", "role": "Leder"}], ["name", "role", "phone"])
         ),
     ),
@@ -297,7 +297,7 @@ TARGETS = {
         (),
         "leader",
         "post",
-        lambda r: {"name": "Ny slags", "position": "3"},
+        lambda r: {"name": "Ny slags", "position": "3", TOKEN_FIELD: FRESH_TOKEN},
     ),
     "kind edit": (
         "partners:kind_edit",
@@ -312,7 +312,7 @@ TARGETS = {
         "leader",
         "post",
         lambda r: (
-            {**_fields(AgreementForm), "partner": str(r["partner_id"]), "type": "collaboration"}
+            {**_fields(NewAgreementForm), "partner": str(r["partner_id"]), "type": "collaboration"}
             | {"valid_from": "2026-01-01", "valid_to": "2026-12-31", "price_per_contact": "100.50"}
         ),
     ),
@@ -337,7 +337,7 @@ TARGETS = {
         "staff",
         "post",
         lambda r: (
-            {**_fields(ReferralForm), "direction": "out", "partner": str(r["partner_id"])}
+            {**_fields(NewReferralForm), "direction": "out", "partner": str(r["partner_id"])}
             | {"reason": "Behandling", "agreed_by_citizen": "true"}
         ),
     ),
@@ -361,7 +361,7 @@ TARGETS = {
         "leader",
         "post",
         lambda r: (
-            {**_fields(CostEntryForm), "month": "2026-10", "category": "salaries"}
+            {**_fields(NewCostEntryForm), "month": "2026-10", "category": "salaries"}
             | {"amount": "1000.00", "note": "Løn"}
         ),
     ),
@@ -371,7 +371,7 @@ TARGETS = {
         "leader",
         "post",
         lambda r: (
-            {**_fields(CostEntryForm), "month": "2026-10", "category": "salaries"}
+            {**_fields(NewCostEntryForm), "month": "2026-10", "category": "salaries"}
             | {"amount": "1000.00", "note": "Løn"}
         ),
     ),

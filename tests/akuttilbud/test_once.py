@@ -11,9 +11,13 @@ from django.urls import reverse
 from akuttilbud.models import FormSubmission
 from contacts.models import Contact
 from crisisplans.models import CrisisPlan, FollowUp
+from partners.models import Agreement, Partner, PartnerKind, Referral
+from reporting.models import CostEntry
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.crisisplans.test_views import _plan_post
+from tests.factories import ContactFactory
 from tests.helpers import require_postgres
+from tests.partners.factories import PartnerFactory
 
 TOKEN = re.compile(r'name="once_token" value="([0-9a-f-]{36})"')
 
@@ -122,3 +126,74 @@ def test_four_concurrent_identical_plan_posts_create_one_plan_and_one_follow_up(
     assert FollowUp.objects.filter(plan__person=person).count() == 1
     assert [response.status_code for response in responses] == [302] * 4
     assert {response.url for response in responses} == {reverse("crisisplans:plan_detail", args=[plan.pk])}
+
+
+def _partner_form(objects):
+    return {
+        "name": "Gentofte Kommune",
+        "kind": objects["partner"].kind_id,
+        "municipality": "",
+        "phone": "",
+        "email": "",
+        "opening_hours": "",
+        "notes": "",
+        "active": "on",
+        "people-TOTAL_FORMS": "0",
+        "people-INITIAL_FORMS": "0",
+    }
+
+
+def _agreement_form(objects):
+    return {
+        "partner": objects["partner"].pk,
+        "type": "collaboration",
+        "valid_from": "2026-01-01",
+        "valid_to": "2026-12-31",
+        "terms": "Aftalte vilkår",
+        "price_per_contact": "",
+        "price_per_bed_night": "",
+    }
+
+
+# Each create form outside the desk: its URL, who opens it, the data it posts, what it creates.
+OTHER_CREATE_FORMS = {
+    "partner": ("partners:partner_create", "leader", _partner_form, Partner, {"name": "Gentofte Kommune"}),
+    "partner kind": (
+        "partners:kind_create",
+        "leader",
+        lambda objects: {"name": "Misbrugsbehandling", "position": "4"},
+        PartnerKind,
+        {"name": "Misbrugsbehandling"},
+    ),
+    "agreement": ("partners:agreement_create", "leader", _agreement_form, Agreement, {}),
+    "referral": (
+        "partners:contact_referrals",
+        "staff",
+        lambda objects: {"direction": "out", "partner": objects["partner"].pk, "reason": "Job"},
+        Referral,
+        {},
+    ),
+    "cost entry": (
+        "reporting:cost_create",
+        "leader",
+        lambda objects: {"month": "2026-10", "category": "rent", "amount": "100", "note": ""},
+        CostEntry,
+        {},
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", OTHER_CREATE_FORMS)
+def test_every_other_create_form_saves_once_per_token(name, client, staff_user, leader_user):
+    url_name, role, data_for, model, lookup = OTHER_CREATE_FORMS[name]
+    objects = {"partner": PartnerFactory(), "contact": ContactFactory()}
+    client.force_login({"staff": staff_user, "leader": leader_user}[role])
+    url = reverse(url_name, args=[objects["contact"].pk] if name == "referral" else [])
+    before = model.objects.filter(**lookup).count()
+    data = {**data_for(objects), "once_token": _token_on(client.get(url))}
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert model.objects.filter(**lookup).count() == before + 1

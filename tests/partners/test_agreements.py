@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners.models import Agreement, AgreementStatus, AgreementType, private_storage
+from tests.helpers import with_token
 
 from .factories import AgreementFactory, PartnerFactory
 
@@ -112,7 +113,7 @@ def agreement_post(partner, **overrides):
         "price_per_bed_night": "",
     }
     data.update(overrides)
-    return data
+    return with_token(data)
 
 
 def test_leader_creates_an_agreement_with_a_pdf_stored_privately_under_a_random_name(leader_client):

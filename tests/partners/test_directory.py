@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
 from partners.models import Partner, PartnerContactPerson, PartnerKind, ReferralDirection
+from tests.helpers import with_token
 
 from .factories import AgreementFactory, PartnerContactPersonFactory, PartnerFactory, ReferralFactory
 
@@ -139,7 +140,7 @@ def test_leader_creates_a_partner_with_contact_people(leader_client):
         "people-0-phone": "39 98 12 34",
         "people-0-email": "pia@example.org",
     }
-    response = leader_client.post(reverse("partners:partner_create"), data)
+    response = leader_client.post(reverse("partners:partner_create"), with_token(data))
     partner = Partner.objects.get(name="Gentofte Kommune")
     assert response.status_code == 302
     assert response.url == reverse("partners:partner_detail", args=[partner.pk])
@@ -178,7 +179,7 @@ def test_bad_partner_input_keeps_what_was_typed_with_errors_beside_the_fields(le
         "people-0-name": "",
         "people-0-phone": "12",
     }
-    response = leader_client.post(reverse("partners:partner_create"), data)
+    response = leader_client.post(reverse("partners:partner_create"), with_token(data))
     assert response.status_code == 200
     form = response.context["form"]
     assert {"name", "kind", "phone", "email"} <= set(form.errors)
@@ -200,7 +201,7 @@ def test_leader_edits_the_partner_kind_list(leader_client):
     response = leader_client.get(reverse("partners:kind_list"))
     assert "Psykiatrisk akutmodtagelse" in response.text
     response = leader_client.post(
-        reverse("partners:kind_create"), {"name": "Misbrugsbehandling", "position": 4}
+        reverse("partners:kind_create"), with_token({"name": "Misbrugsbehandling", "position": 4})
     )
     assert response.status_code == 302
     kind = PartnerKind.objects.get(name="Misbrugsbehandling")
@@ -213,10 +214,12 @@ def test_leader_edits_the_partner_kind_list(leader_client):
 
 
 def test_a_duplicate_or_empty_kind_gives_a_form_error(leader_client):
-    response = leader_client.post(reverse("partners:kind_create"), {"name": "Politi", "position": 1})
+    response = leader_client.post(
+        reverse("partners:kind_create"), with_token({"name": "Politi", "position": 1})
+    )
     assert response.status_code == 200
     assert response.context["form"].has_error("name")
-    response = leader_client.post(reverse("partners:kind_create"), {"name": "", "position": "x"})
+    response = leader_client.post(reverse("partners:kind_create"), with_token({"name": "", "position": "x"}))
     assert response.context["form"].has_error("position")
 
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 from akuttilbud.models import AuditAction, AuditEvent
 from partners.models import Referral, ReferralDirection
 from tests.factories import ContactFactory, PersonFactory
+from tests.helpers import with_token
 
 from .factories import PartnerFactory, ReferralFactory
 
@@ -53,8 +54,10 @@ def test_posting_adds_an_audited_referral_and_returns_the_refreshed_fragment(sta
             "reason": "Behov for hjælp til job",
             "agreed_by_citizen": "true",
             "outcome": "Tid hos sagsbehandler",
+            **with_token(),
         },
         HTTP_HX_REQUEST="true",
+        follow=True,
     )
     assert response.status_code == 200
     referral = Referral.objects.get()
@@ -77,7 +80,9 @@ def test_hostile_text_is_stored_as_text_and_shown_escaped(staff_client):
             "reason": HOSTILE,
             "agreed_by_citizen": "unknown",
             "outcome": "",
+            **with_token(),
         },
+        follow=True,
     )
     assert response.status_code == 200
     assert Referral.objects.get().reason == HOSTILE
@@ -99,7 +104,7 @@ def test_hostile_text_is_stored_as_text_and_shown_escaped(staff_client):
 def test_bad_input_gives_form_errors_and_keeps_the_typing(staff_client, data):
     contact = ContactFactory()
     PartnerFactory()
-    response = staff_client.post(url_for(contact), {"reason": "Skrevet tekst", **data})
+    response = staff_client.post(url_for(contact), with_token({"reason": "Skrevet tekst", **data}))
     assert response.status_code == 200
     assert response.context["form"].errors
     assert not Referral.objects.exists()
@@ -131,5 +136,5 @@ def test_evaluators_and_anonymous_cannot_use_the_fragment(client, evaluator_user
 def test_leader_can_add_a_referral_too(leader_client):
     contact = ContactFactory()
     partner = PartnerFactory()
-    leader_client.post(url_for(contact), {"direction": "in", "partner": partner.pk})
+    leader_client.post(url_for(contact), with_token({"direction": "in", "partner": partner.pk}))
     assert Referral.objects.filter(direction=ReferralDirection.IN).count() == 1

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reporting.models import CostCategory, CostEntry
+from tests.helpers import with_token
 
 from .factories import CostEntryFactory
 
@@ -15,7 +16,7 @@ CREATE = reverse("reporting:cost_create")
 
 def test_leader_adds_a_cost_for_a_month_stored_as_its_first_day(leader_client, leader_user):
     response = leader_client.post(
-        CREATE, {"month": "2026-10", "category": "rent", "amount": "12500.50", "note": "Husleje"}
+        CREATE, with_token({"month": "2026-10", "category": "rent", "amount": "12500.50", "note": "Husleje"})
     )
     assert response.status_code == 302
     assert response["Location"] == f"{COSTS}?year=2026"
@@ -39,7 +40,7 @@ def test_leader_adds_a_cost_for_a_month_stored_as_its_first_day(leader_client, l
     ],
 )
 def test_bad_cost_input_is_a_form_error_that_keeps_the_typing(leader_client, data, field):
-    response = leader_client.post(CREATE, data)
+    response = leader_client.post(CREATE, with_token(data))
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert data["month"] in response.content.decode()
