@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud.locking import VersionedFormMixin
 from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateTimeInput
 
@@ -109,7 +110,7 @@ class ChecklistField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionedFormMixin, forms.ModelForm):
     started_at = datetime_field(_("Started"), required=True, help_text=_("Phone rang / citizen arrived."))
     answered_at = datetime_field(_("Answered"))
     ended_at = datetime_field(_("Ended"))
@@ -196,6 +197,10 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
+
+
+class EditPersonForm(VersionedFormMixin, PersonForm):
+    """A person's edit page, saved over the version it was opened at."""
 
 
 class NewPersonForm(OnceTokenMixin, PersonForm):

@@ -97,6 +97,8 @@ class Person(HasCPR):
         default=PsychiatryContact.UNKNOWN,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Counts the saves of the edit form, so a save over another's is refused (akuttilbud.locking).
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -297,6 +299,8 @@ class Contact(models.Model):
         default=NotificationDecision.UNDECIDED,
     )
     notified_at = models.DateTimeField(_("municipality notified at"), null=True, blank=True)
+    # Counts the saves of the contact page, so a save over another's is refused (akuttilbud.locking).
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 

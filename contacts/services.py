@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from akuttilbud import cpr as cpr_module
 from akuttilbud.audit import audit
+from akuttilbud.locking import claim_version
 from akuttilbud.models import AuditAction, ServiceSettings
 
 from .models import (
@@ -166,14 +167,19 @@ def start_conversation(*, contact, user, now=None, request=None):
 
 
 @transaction.atomic
-def update_contact(*, contact, user, data, reasons=None, outcomes=None, request=None):
-    """Change a contact's fields (``data``), and its reasons and outcomes when given."""
+def update_contact(*, contact, user, data, reasons=None, outcomes=None, version=None, request=None):
+    """Change a contact's fields (``data``), and its reasons and outcomes when given.
+
+    ``version`` is the one the form was opened at: ``EditConflict`` when another save came since.
+    """
+    claim_version(contact, version)
     for name, value in data.items():
         if name in CONTACT_FIELDS:
             setattr(contact, name, value)
     contact.full_clean()
     changed = _changed_fields(contact, CONTACT_FIELDS)
-    contact.save()
+    # Only the form's fields: a person linked meanwhile is not undone by a page opened before.
+    contact.save(update_fields=[*CONTACT_FIELDS, "version", "updated_at"])
     if reasons is not None:
         contact.reasons.set(reasons)
         changed.append("reasons")
@@ -220,9 +226,10 @@ def save_conversation(*, contact, user, texts, request=None):
 @transaction.atomic
 def link_person(*, contact, person, user, request=None):
     """Tie an anonymous contact to a person found or created afterwards."""
+    claim_version(contact, None)
     contact.person = person
     contact.full_clean()
-    contact.save(update_fields=["person", "updated_at"])
+    contact.save(update_fields=["person", "version", "updated_at"])
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -265,13 +272,15 @@ def create_person(*, user, data, cpr=None, contact=None, request=None):
 
 
 @transaction.atomic
-def update_person(*, person, user, data, request=None):
+def update_person(*, person, user, data, version=None, request=None):
+    """Change a person's fields; ``version`` as in ``update_contact``."""
+    claim_version(person, version)
     for name, value in data.items():
         if name in PERSON_FIELDS:
             setattr(person, name, value)
     person.full_clean()
     changed = _changed_fields(person, PERSON_FIELDS)
-    person.save()
+    person.save(update_fields=[*PERSON_FIELDS, "version", "updated_at"])
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": changed}
     )

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from akuttilbud import locking
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
@@ -22,10 +24,10 @@ from .forms import (
     CompleteCallbackForm,
     ContactForm,
     ConversationForm,
+    EditPersonForm,
     IdentifyForm,
     MergeForm,
     NewPersonForm,
-    PersonForm,
     PersonSearchForm,
     QuickLogForm,
     ShiftNoteForm,
@@ -219,21 +221,42 @@ def contact_detail(request, contact_id):
         conversation = CrisisConversation(contact=contact)
     form = ContactForm(request.POST or None, instance=contact, prefix="contact")
     conversation_form = ConversationForm(request.POST or None, instance=conversation, prefix="conversation")
+    conflict = []
     if request.method == "POST" and form.is_valid() and conversation_form.is_valid():
         data = {
             name: value for name, value in form.cleaned_data.items() if name not in {"reasons", "outcomes"}
         }
         try:
-            services.update_contact(
-                contact=contact,
-                user=request.user,
-                request=request,
-                data=data,
-                reasons=form.cleaned_data["reasons"],
-                outcomes=form.cleaned_data["outcomes"],
-            )
-            services.save_conversation(
-                contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
+            # One save of the page: the contact's version also covers its conversation.
+            with transaction.atomic():
+                services.update_contact(
+                    contact=contact,
+                    user=request.user,
+                    request=request,
+                    data=data,
+                    reasons=form.cleaned_data["reasons"],
+                    outcomes=form.cleaned_data["outcomes"],
+                    version=form.opened_version,
+                )
+                services.save_conversation(
+                    contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
+                )
+        except locking.EditConflict as error:
+            current = error.current
+            saved_conversation = CrisisConversation.objects.filter(contact=current).first()
+            conflict = locking.refuse(
+                form,
+                error,
+                [
+                    (form, ContactForm(instance=current, prefix="contact")),
+                    (
+                        conversation_form,
+                        ConversationForm(
+                            instance=saved_conversation or CrisisConversation(contact=current),
+                            prefix="conversation",
+                        ),
+                    ),
+                ],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -244,6 +267,7 @@ def contact_detail(request, contact_id):
         "contact": contact,
         "form": form,
         "conversation_form": conversation_form,
+        "conflict": conflict,
         "under_18": contact.is_under_18(),
         "cpr_missing_reason": CPR_MISSING_REASON if contact.lacks_required_cpr else "",
     }
@@ -327,16 +351,27 @@ def person_create(request):
 @role_required(STAFF, LEADER)
 def person_edit(request, person_id):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
-    form = PersonForm(request.POST or None, instance=person)
+    form = EditPersonForm(request.POST or None, instance=person)
+    conflict = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_person(person=person, user=request.user, request=request, data=form.cleaned_data)
+            services.update_person(
+                person=person,
+                user=request.user,
+                request=request,
+                data=form.cleaned_data,
+                version=form.opened_version,
+            )
+        except locking.EditConflict as error:
+            conflict = locking.refuse(form, error, [(form, EditPersonForm(instance=error.current))])
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("The citizen was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
-    return render(request, "contacts/person_form.html", {"form": form, "person": person})
+    return render(
+        request, "contacts/person_form.html", {"form": form, "person": person, "conflict": conflict}
+    )
 
 
 def _render_person(request, person, revealed_cpr=""):

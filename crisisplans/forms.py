@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud.locking import VersionedFormMixin
 from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateInput
 
@@ -104,6 +105,10 @@ class PlanForm(forms.Form):
             "citizen_knows_staff_can_read": data["citizen_knows_staff_can_read"],
             "internal_note": data["internal_note"],
         }
+
+
+class EditPlanForm(VersionedFormMixin, PlanForm):
+    """An open plan's edit page, saved over the version it was opened at (``version=``)."""
 
 
 class NewPlanForm(OnceTokenMixin, PlanForm):

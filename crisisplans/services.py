@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from akuttilbud.audit import audit
+from akuttilbud.locking import EditConflict
 from akuttilbud.models import AuditAction, ServiceSettings
 
 from . import emails
@@ -112,9 +113,11 @@ def create_plan(*, person, contact, user, request=None, now=None, **content):
     return plan
 
 
-def update_plan(*, plan, user, request=None, now=None, **content):
+def update_plan(*, plan, user, request=None, now=None, opened_version=None, **content):
     """Save changed content as a new version; the revision records who, when and which fields.
 
+    ``opened_version`` is the version the form was opened at: ``EditConflict`` when another save
+    came since and this content differs from theirs (saving it would undo their changes).
     Nothing changed: no new version. A changed follow-up wish moves, creates or ends the open
     follow-up so it matches the plan.
     """
@@ -129,6 +132,8 @@ def update_plan(*, plan, user, request=None, now=None, **content):
         changed_fields = [
             field for field in CONTENT_FIELDS if field in content and content[field] != getattr(plan, field)
         ]
+        if changed_fields and opened_version is not None and plan.version != opened_version:
+            raise EditConflict(plan)
         if not changed_fields:
             return plan
         for field in changed_fields:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from akuttilbud import locking
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
@@ -18,6 +19,7 @@ from . import services
 from .forms import (
     PEOPLE_SECTIONS,
     TEXT_SECTIONS,
+    EditPlanForm,
     FollowUpRecordForm,
     NewPlanForm,
     PersonEntryFormSet,
@@ -62,7 +64,9 @@ def _default_professionals():
     ]
 
 
-def _render_plan_form(request, *, form, formsets, person, contact=None, plan=None, open_plan=None):
+def _render_plan_form(
+    request, *, form, formsets, person, contact=None, plan=None, open_plan=None, conflict=()
+):
     people = [(label, formsets[key]) for key, label in PEOPLE_SECTIONS]
     return render(
         request,
@@ -78,6 +82,7 @@ def _render_plan_form(request, *, form, formsets, person, contact=None, plan=Non
             "contact": contact,
             "plan": plan,
             "open_plan": open_plan,
+            "conflict": conflict,
             "cpr_missing_reason": CPR_MISSING_REASON,
         },
     )
@@ -122,20 +127,49 @@ def plan_edit(request, plan_id):
         messages.warning(request, _("The plan is closed and cannot be changed."))
         return redirect("crisisplans:plan_detail", plan_id=plan.pk)
     data = request.POST if request.method == "POST" else None
-    form = PlanForm(data, initial=PlanForm.initial_from(plan))
+    form = EditPlanForm(data, initial=PlanForm.initial_from(plan), version=plan.version)
     formsets = _people_formsets(
         data, initial={key: plan.sections.get(key, []) for key, _label in PEOPLE_SECTIONS}
     )
+    conflict = []
     if data is not None and form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
         people = {key: formset.entries() for key, formset in formsets.items()}
         try:
-            services.update_plan(plan=plan, user=request.user, request=request, **form.content(people))
+            services.update_plan(
+                plan=plan,
+                user=request.user,
+                request=request,
+                opened_version=form.opened_version,
+                **form.content(people),
+            )
+        except locking.EditConflict as error:
+            conflict = locking.refuse(
+                form,
+                error,
+                [(form, EditPlanForm(initial=PlanForm.initial_from(error.current), version=1))],
+                extra_rows=_people_conflict_rows(error.current, people),
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("The crisis plan was saved."))
             return redirect("crisisplans:plan_detail", plan_id=plan.pk)
-    return _render_plan_form(request, form=form, formsets=formsets, person=plan.person, plan=plan)
+    return _render_plan_form(
+        request, form=form, formsets=formsets, person=plan.person, plan=plan, conflict=conflict
+    )
+
+
+def _people_conflict_rows(current, people):
+    """The people sections where the saved plan differs from the typed one, as conflict rows."""
+
+    def shown(entries):
+        return "; ".join(", ".join(value for value in entry.values() if value) for entry in entries) or "—"
+
+    return [
+        (label, shown(current.sections.get(key, [])), shown(people[key]))
+        for key, label in PEOPLE_SECTIONS
+        if current.sections.get(key, []) != people[key]
+    ]
 
 
 @role_required(STAFF, LEADER)

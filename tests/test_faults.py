@@ -66,6 +66,7 @@ def test_broker_down_a_contact_save_is_kept_and_the_user_sees_the_normal_redirec
             "contact-started_at": timezone.localtime(contact.started_at).strftime("%Y-%m-%d %H:%M"),
             "contact-acuteness": "3",
             "contact-summary": "Efter",
+            "contact-version": contact.version,
             "conversation-situation": "Kunne ikke sove",
         },
     )

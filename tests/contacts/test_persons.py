@@ -180,7 +180,7 @@ def test_person_update_is_audited_with_field_names_only(staff_client):
     person = PersonFactory(name="Jens", notes="")
     response = staff_client.post(
         reverse("contacts:person_edit", args=[person.pk]),
-        {"name": "Jens J", "notes": "Hemmelig tekst", "psychiatry_contact": "no"},
+        {"name": "Jens J", "notes": "Hemmelig tekst", "psychiatry_contact": "no", "version": person.version},
     )
     assert response.status_code == 302
     event = AuditEvent.objects.filter(action=AuditAction.UPDATE, person_id=person.pk).latest("id")

@@ -29,6 +29,7 @@ def _contact_post(contact, **overrides):
         "contact-in_target_group": "on",
         "contact-summary": "Ringede om søvn",
         "contact-notification_decision": "",
+        "contact-version": contact.version,
         **{f"contact-{name}": value for name, value in overrides.items()},
     }
 

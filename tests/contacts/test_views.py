@@ -163,6 +163,7 @@ def test_contact_page_saves_the_conversation_and_shows_the_under_18_banner(staff
             "contact-in_target_group": "on",
             "contact-summary": "Panik",
             "contact-notification_decision": "notified",
+            "contact-version": contact.version,
             "contact-notified_at": started,
             "conversation-situation": "Har det svært",
             "conversation-agreed": "Ringer i morgen",

@@ -203,7 +203,8 @@ def test_editing_makes_a_new_version_and_the_old_one_can_be_viewed(plan, staff_c
     response = staff_client.get(reverse("crisisplans:plan_edit", args=[plan.pk]))
     assert "Gå en tur ved søerne" in response.content.decode()
     response = staff_client.post(
-        reverse("crisisplans:plan_edit", args=[plan.pk]), _plan_post(own_coping="Lytte til musik")
+        reverse("crisisplans:plan_edit", args=[plan.pk]),
+        {**_plan_post(own_coping="Lytte til musik"), "version": plan.version},
     )
     assert response.status_code == 302
     plan.refresh_from_db()
