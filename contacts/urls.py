@@ -8,6 +8,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/notes/add/", views.shift_note_add, name="shift_note_add"),
     path("board/<slug:section>/", views.board_section, name="board_section"),
+    path("board/<slug:section>/all/", views.board_section_all, name="board_section_all"),
     path("quick/", views.quick_log, name="quick_log"),
     path("arrivals/new/", views.arrival, name="arrival"),
     path("", views.contact_list, name="contact_list"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,15 +63,49 @@ def _int_or_none(value):
 
 # Shift board
 
+# A screenful: the board shows at most this many rows a section, with "show all (n)" to the rest.
+BOARD_ROWS = 5
+SECTION_ROWS_PER_PAGE = 50
+
 
 def _waiting(request, now):
-    walk_ins = Contact.objects.visible_to(request.user).waiting().for_board().order_by("started_at")
-    return {"waiting": [(contact, contact.minutes_waiting(now)) for contact in walk_ins]}
+    walk_ins = Contact.objects.visible_to(request.user).waiting().for_board().order_by("started_at", "pk")
+    return walk_ins, lambda contacts: [(contact, contact.minutes_waiting(now)) for contact in contacts]
 
 
 def _callbacks(request, now):
     callbacks = Callback.objects.visible_to(request.user).for_board()
-    return {"callbacks": [(callback, callback.is_overdue(now)) for callback in callbacks]}
+    return callbacks, lambda rows: [(callback, callback.is_overdue(now)) for callback in rows]
+
+
+def _today(request, now):
+    contacts = (
+        Contact.objects.visible_to(request.user)
+        .on_local_date(timezone.localdate(now))
+        .for_board()
+        .order_by("-started_at", "-pk")
+    )
+    return contacts, list
+
+
+def _notes(request, now):
+    return ShiftNote.objects.recent(now).order_by("-created_at", "-pk"), list
+
+
+# Each list section: its rows, newest or most urgent first, and how a row is shown.
+LIST_SECTIONS = {"waiting": _waiting, "callbacks": _callbacks, "today": _today, "notes": _notes}
+
+
+def _list_section(request, now, name, page=None):
+    """A list section's context: a screenful and the total beyond it, or one ``page`` of all."""
+    rows, shown = LIST_SECTIONS[name](request, now)
+    if page is not None:
+        page = Paginator(rows, SECTION_ROWS_PER_PAGE).get_page(page)
+        return {name: shown(page.object_list), "page": page}
+    first = list(rows[: BOARD_ROWS + 1])
+    # Counted only when the board cannot show them all, so a quiet night costs no count.
+    total = rows.count() if len(first) > BOARD_ROWS else None
+    return {name: shown(first[:BOARD_ROWS]), f"{name}_total": total}
 
 
 def _beds(request, now):
@@ -90,29 +125,15 @@ def _beds(request, now):
     return {"beds": beds, "max_nights": settings_row.max_consecutive_nights}
 
 
-def _today(request, now):
-    contacts = Contact.objects.visible_to(request.user).on_local_date(timezone.localdate(now)).for_board()
-    return {"today": contacts}
-
-
-def _notes(request, now):
-    return {"notes": ShiftNote.objects.recent(now)}
-
-
-BOARD_SECTIONS = {
-    "waiting": _waiting,
-    "callbacks": _callbacks,
-    "beds": _beds,
-    "today": _today,
-    "notes": _notes,
-}
+def _section(request, now, name):
+    return _beds(request, now) if name == "beds" else _list_section(request, now, name)
 
 
 def _render_board(request, note_form=None, status=200):
     now = timezone.now()
     context = {"now": now, "note_form": note_form or ShiftNoteForm()}
-    for section in BOARD_SECTIONS.values():
-        context.update(section(request, now))
+    for name in ("beds", *LIST_SECTIONS):
+        context.update(_section(request, now, name))
     return render(request, "contacts/board.html", context, status=status)
 
 
@@ -123,11 +144,25 @@ def board(request):
 
 @role_required(STAFF, LEADER)
 def board_section(request, section):
-    if section not in BOARD_SECTIONS:
+    if section not in LIST_SECTIONS and section != "beds":
         raise Http404
     now = timezone.now()
-    context = {"now": now, **BOARD_SECTIONS[section](request, now)}
+    context = {"now": now, **_section(request, now, section)}
     return render(request, f"contacts/board/_{section}.html", context)
+
+
+@role_required(STAFF, LEADER)
+def board_section_all(request, section):
+    """All rows of a board section, paged: where the board's "show all (n)" leads."""
+    if section not in LIST_SECTIONS:
+        raise Http404
+    now = timezone.now()
+    context = {
+        "now": now,
+        "section": section,
+        **_list_section(request, now, section, request.GET.get("page", "1")),
+    }
+    return render(request, "contacts/board/section_page.html", context)
 
 
 @role_required(STAFF, LEADER)

@@ -28,11 +28,13 @@ from .forms import (
     WorklistFilterForm,
     WorklistState,
 )
-from .models import CrisisPlan, FollowUp, FollowUpStatus, Occasion, Reminder, WellbeingScore
+from .models import CrisisPlan, FollowUp, FollowUpStatus, Occasion, WellbeingScore
 from .sections import SELF_RATING_AREAS, section_rows, self_rating_rows
 from .swemwbs import COPYRIGHT
 
 FOLLOW_UPS_PER_PAGE = 50
+# A screenful on the shift board of each list, due today and overdue.
+BOARD_FOLLOW_UPS = 4
 
 
 def _add_errors(form, error):
@@ -346,21 +348,19 @@ def wellbeing_at_contact(request, contact_id):
 
 @role_required(STAFF, LEADER)
 def board_follow_ups(request):
-    """Shift-board fragment: follow-ups due today, reminders not yet acted on, overdue ones."""
+    """Shift-board fragment: a screenful of follow-ups due today and of overdue ones, each once
+    (a pending reminder is for one of them, so it is not listed again), with the totals beyond."""
     now = timezone.now()
     follow_ups = FollowUp.objects.visible_to(request.user).for_list()
-    overdue = list(follow_ups.overdue(now).order_by("due_at"))
-    due_today = list(follow_ups.due_on(timezone.localdate(now)).order_by("due_at"))
-    reminders = list(
-        Reminder.objects.pending()
-        .filter(follow_up__in=FollowUp.objects.visible_to(request.user))
-        .order_by("-created_at")
-    )
-    return render(
-        request,
-        "crisisplans/_board_follow_ups.html",
-        {"overdue": overdue, "due_today": due_today, "reminders": reminders, "now": now},
-    )
+    context = {"now": now}
+    for name, rows in (
+        ("overdue", follow_ups.overdue(now).order_by("due_at", "pk")),
+        ("due_today", follow_ups.due_on(timezone.localdate(now)).order_by("due_at", "pk")),
+    ):
+        first = list(rows[: BOARD_FOLLOW_UPS + 1])
+        context[name] = first[:BOARD_FOLLOW_UPS]
+        context[f"{name}_total"] = rows.count() if len(first) > BOARD_FOLLOW_UPS else None
+    return render(request, "crisisplans/_board_follow_ups.html", context)
 
 
 @role_required(STAFF, LEADER)

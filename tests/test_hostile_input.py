@@ -396,6 +396,13 @@ TARGETS = {
             | {"reason": "Registerforskning", "dialect": "standard"}
         ),
     ),
+    "board section, all rows": (
+        "contacts:board_section_all",
+        ("section",),
+        "staff",
+        "get",
+        lambda r: {"page": "2"},
+    ),
     "dashboard period": (
         "reporting:dashboard",
         (),

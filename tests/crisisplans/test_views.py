@@ -378,7 +378,8 @@ def test_the_worklist_query_count_does_not_grow(staff_client, django_assert_max_
 @pytest.mark.parametrize("count", [10, 60])
 def test_the_board_fragment_query_count_does_not_grow(staff_client, django_assert_max_num_queries, count):
     _bulk_follow_ups(count, timezone.now())
-    with django_assert_max_num_queries(8):
+    # Two counts more once a list is longer than the board shows; none for each follow-up.
+    with django_assert_max_num_queries(9):
         response = staff_client.get(reverse("crisisplans:board_followups"))
     assert response.status_code == 200
 
@@ -447,6 +448,22 @@ def test_the_board_fragment_shows_due_today_reminders_and_overdue(
     assert "Frida Future" not in content
     assert reverse("crisisplans:follow_up_record", args=[due_today.pk]) in content
     assert "<form" not in content
+    # Each person once: the reminder sent for a follow-up does not list it a second time.
+    assert content.count("Dorte Idag") == 1
+    assert content.count("Ole Overdue") == 1
+
+
+def test_the_board_fragment_shows_a_screenful_and_the_total_beyond_it(staff_client):
+    now = timezone.now()
+    for number in range(7):
+        FollowUpFactory(
+            plan=PlanFactory(person=PersonFactory(name=f"Forsinket {number}")),
+            due_at=now - datetime.timedelta(days=2, minutes=number),
+        )
+    content = staff_client.get(reverse("crisisplans:board_followups")).content.decode()
+    assert content.count("Forsinket ") == 4
+    assert "Vis alle (7)" in content
+    assert reverse("crisisplans:follow_up_list") + "?state=overdue" in content
 
 
 def test_broker_down_when_a_plan_is_saved_the_plan_is_kept_and_the_next_run_reminds_it(
