@@ -251,6 +251,18 @@ def _minute_of(moment):
     return moment.replace(second=0, microsecond=0)
 
 
+class BoardBedForm(OnceTokenMixin, forms.Form):
+    """A free bed booked from the shift board for one of tonight's citizens, from now on."""
+
+    bed = forms.IntegerField(label=_("Bed"), validators=[MinValueValidator(1), MaxValueValidator(50)])
+    person = forms.ModelChoiceField(label=_("Citizen"), queryset=Person.objects.none())
+
+    def __init__(self, *args, persons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = persons
+        self.fields["person"].label_from_instance = lambda person: person.label
+
+
 class CheckOutForm(forms.Form):
     check_out = datetime_field(_("Check-out"), required=True)
     meals = forms.IntegerField(label=_("Meals"), validators=[MinValueValidator(0), MaxValueValidator(50)])

@@ -7,6 +7,7 @@ app_name = "contacts"
 urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/notes/add/", views.shift_note_add, name="shift_note_add"),
+    path("board/beds/book/", views.board_book_bed, name="board_book_bed"),
     path("board/<slug:section>/", views.board_section, name="board_section"),
     path("board/<slug:section>/all/", views.board_section_all, name="board_section_all"),
     path("quick/", views.quick_log, name="quick_log"),

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,6 +22,7 @@ from . import services, timeline
 from .filters import ContactFilter
 from .forms import (
     ArrivalForm,
+    BoardBedForm,
     CallbackForm,
     CheckOutForm,
     CompleteCallbackForm,
@@ -122,7 +125,28 @@ def _beds(request, now):
         }
         for number, stays in sorted(by_bed.items())
     ]
-    return {"beds": beds, "max_nights": settings_row.max_consecutive_nights}
+    for bed in beds:
+        # Each free bed's form is its own intention: booking one leaves the others bookable.
+        bed["once_token"] = uuid.uuid4() if not bed["stays"] else None
+    free = any(not bed["stays"] for bed in beds)
+    return {
+        "beds": beds,
+        "max_nights": settings_row.max_consecutive_nights,
+        "bed_persons": list(bed_candidates(request, now)[:BED_CANDIDATES]) if free else [],
+    }
+
+
+BED_CANDIDATES = 20
+
+
+def bed_candidates(request, now):
+    """Whom a free bed is booked for from the board: the citizens of today's contacts."""
+    today = Contact.objects.visible_to(request.user).on_local_date(timezone.localdate(now))
+    return (
+        Person.objects.visible_to(request.user)
+        .filter(pk__in=today.exclude(person=None).values("person"))
+        .order_by("name", "nickname", "pk")
+    )
 
 
 def _section(request, now, name):
@@ -149,6 +173,34 @@ def board_section(request, section):
     now = timezone.now()
     context = {"now": now, **_section(request, now, section)}
     return render(request, f"contacts/board/_{section}.html", context)
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def board_book_bed(request):
+    """Book a free bed from the board's "Beds tonight", from now, for the citizen chosen there."""
+    now = timezone.now()
+    form = BoardBedForm(request.POST, persons=bed_candidates(request, now))
+    if form.is_valid():
+        try:
+            return save_once(
+                request,
+                form,
+                save=lambda: services.book_stay(
+                    person=form.cleaned_data["person"],
+                    bed=form.cleaned_data["bed"],
+                    check_in=now,
+                    user=request.user,
+                    request=request,
+                ),
+                url_for=lambda stay: reverse("contacts:board"),
+                message=_("The bed was booked."),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("contacts:board")
 
 
 @role_required(STAFF, LEADER)

@@ -396,6 +396,13 @@ TARGETS = {
             | {"reason": "Registerforskning", "dialect": "standard"}
         ),
     ),
+    "board bed booking": (
+        "contacts:board_book_bed",
+        (),
+        "staff",
+        "post",
+        lambda r: {"bed": "4", "person": str(r["person_id"]), TOKEN_FIELD: FRESH_TOKEN},
+    ),
     "board section, all rows": (
         "contacts:board_section_all",
         ("section",),

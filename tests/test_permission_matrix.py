@@ -50,6 +50,7 @@ EXPECTED = {
     "contacts:shift_note_add": _desk(405, 405),
     "contacts:board_section": _desk(),
     "contacts:board_section_all": _desk(),
+    "contacts:board_book_bed": _desk(405, 405),
     "contacts:quick_log": _desk(),
     "contacts:arrival": _desk(),
     "contacts:contact_list": _desk(),

@@ -2,15 +2,24 @@
 the section's paged list, and a query count that does not grow."""
 
 import datetime
+import re
+import uuid
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.models import Channel, Contact
+from contacts.models import Channel, Contact, Stay
 from contacts.views import BOARD_ROWS
-from tests.factories import CallbackFactory, ContactFactory, ShiftNoteFactory, UserFactory
+from tests.factories import (
+    CallbackFactory,
+    ContactFactory,
+    PersonFactory,
+    ShiftNoteFactory,
+    StayFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +102,43 @@ def test_the_board_query_count_does_not_grow(staff_client, django_assert_max_num
         ShiftNoteFactory(author=author)
         CallbackFactory()
         ContactFactory()
-    # A count for each section longer than the board shows, none for each row.
-    with django_assert_max_num_queries(19):
+    # A count for each section longer than the board shows and the bed candidates; none a row.
+    with django_assert_max_num_queries(20):
         response = staff_client.get(reverse("contacts:board"))
     assert response.status_code == 200
+
+
+def test_a_free_bed_is_booked_from_the_board_for_a_citizen_of_today(staff_client):
+    person = PersonFactory(name="Ole Testmand")
+    ContactFactory(person=person)
+    page = staff_client.get(reverse("contacts:board")).content.decode()
+    assert 'action="/contacts/board/beds/book/"' in page
+    token = re.search(
+        r'name="bed" value="2">\s*<input type="hidden" name="once_token" value="([0-9a-f-]{36})"', page
+    )
+    data = {"bed": "2", "person": person.pk, "once_token": token.group(1)}
+    assert staff_client.post(reverse("contacts:board_book_bed"), data).status_code == 302
+    # The same form posted again (a double click) books nothing more.
+    assert staff_client.post(reverse("contacts:board_book_bed"), data).status_code == 302
+    stay = Stay.objects.get()
+    assert (stay.person, stay.bed, stay.check_out) == (person, 2, None)
+
+
+def test_a_taken_bed_or_a_citizen_not_of_today_is_refused_with_a_message(staff_client):
+    person = PersonFactory(name="Ole Testmand")
+    ContactFactory(person=person)
+    StayFactory(bed=1, check_in=timezone.now() - datetime.timedelta(hours=1), check_out=None)
+    taken = staff_client.post(
+        reverse("contacts:board_book_bed"),
+        {"bed": "1", "person": person.pk, "once_token": str(uuid.uuid4())},
+        follow=True,
+    )
+    assert taken.status_code == 200
+    assert list(taken.context["messages"])
+    stranger = PersonFactory()
+    refused = staff_client.post(
+        reverse("contacts:board_book_bed"),
+        {"bed": "2", "person": stranger.pk, "once_token": str(uuid.uuid4())},
+    )
+    assert refused.status_code == 302
+    assert Stay.objects.count() == 1
