@@ -1,4 +1,7 @@
-"""The shift board on the night shift's screens: everything the night needs without scrolling."""
+"""The shift board on the night shift's screens: everything the night needs without scrolling.
+
+Named to run after the tests that restore a serialized database (test_shift, test_screenshots).
+"""
 
 import datetime
 
@@ -50,15 +53,16 @@ def _a_busy_night():
         ContactFactory()
 
 
+@pytest.mark.parametrize("role", [Role.STAFF, Role.LEADER])
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
 def test_the_nights_sections_lie_within_the_viewport_and_the_navigation_on_one_line(
-    live_server, browser, browser_context_args, width, height
+    live_server, browser, browser_context_args, width, height, role
 ):
     _a_busy_night()
-    leader = UserFactory(username="lene", role=Role.LEADER)
+    user = UserFactory(first_name="Sara", last_name="Skovgaard", role=role)
     context = browser.new_context(**{**browser_context_args, "viewport": {"width": width, "height": height}})
     page = context.new_page()
-    log_in_as(page, live_server, leader)
+    log_in_as(page, live_server, user)
     page.goto(f"{live_server.url}/contacts/board/")
     page.wait_for_selector("#board-followups ul")
     for name in ABOVE_THE_FOLD:
