@@ -251,7 +251,12 @@ def quick_log(request):
                 request,
                 form,
                 save=lambda: services.quick_log(user=request.user, request=request, **form.cleaned_data),
-                url_for=_contact_url,
+                # "Save and new call" leads to an empty form for the next caller.
+                url_for=(
+                    (lambda contact: reverse("contacts:quick_log"))
+                    if "then_new" in request.POST
+                    else _contact_url
+                ),
                 message=_("The contact was saved. You can complete it from today's list."),
             )
         except ValidationError as error:

@@ -112,6 +112,13 @@ TARGETS = {
         "post",
         lambda r: {**_fields(QuickLogForm), "summary": "Ringede", "acuteness": "3", "channel": "phone"},
     ),
+    "quick log, save and new call": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "post",
+        lambda r: {**_fields(QuickLogForm), "summary": "Ringede", "acuteness": "1", "then_new": "Gem"},
+    ),
     "arrival": (
         "contacts:arrival",
         (),

@@ -197,3 +197,14 @@ def test_every_other_create_form_saves_once_per_token(name, client, staff_user, 
     assert first.status_code == second.status_code == 302
     assert first.url == second.url
     assert model.objects.filter(**lookup).count() == before + 1
+
+
+@pytest.mark.django_db
+def test_save_and_new_call_leads_to_an_empty_quick_log_once(staff_client):
+    url = reverse("contacts:quick_log")
+    data = {**_call(_token_on(staff_client.get(url))), "then_new": "Gem og nyt opkald"}
+    first = staff_client.post(url, data)
+    assert first.status_code == 302 and first.url == url
+    assert "Gem og nyt opkald" in staff_client.get(url).content.decode()
+    assert staff_client.post(url, data).url == url
+    assert Contact.objects.count() == 1
