@@ -8,9 +8,10 @@ import os
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from . import database
 from .models import AuditAction, AuditEvent, AuditEventPerson
 
 # Any fixed number: serialises writers so each event sees the hash of the one before it. The
@@ -67,9 +68,7 @@ def audit(
 
 
 def _lock_chain():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+    database.lock_for_transaction(_CHAIN_LOCK_ID)
 
 
 def _events_with_persons(events):

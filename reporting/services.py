@@ -29,7 +29,7 @@ def record_export(*, kind, period, dialect, request=None, user=None, via="web"):
 
 def record_linkage_key(*, period, reason, request):
     """Audit a register-linkage key (with the leader's stated reason) and return its row count."""
-    rows = exports.linkage_count(period)
+    rows = exports.linkage.count(period)
     audit(
         AuditAction.LINKAGE_KEY,
         request=request,

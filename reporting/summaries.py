@@ -38,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
+from akuttilbud import database
 from contacts.models import Channel, Contact, Direction
 from crisisplans.models import CrisisPlan, FollowUp
 from partners.models import Referral
@@ -226,23 +227,11 @@ def _roll_up(month):
 
 
 def _insert(model, fields, rows):
-    """Write tuples into a summary table: ``COPY`` on PostgreSQL, a plain ``executemany`` on
-    SQLite. ``bulk_create``'s work per object cost more than the counting itself at a million
-    contacts."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    """Write tuples into a summary table (``database.copy_rows_in``)."""
     rows = list(rows)
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        placeholders = ", ".join(["%s"] * len(fields))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 (model's own names)
+    if rows:
+        columns = [model._meta.get_field(name).column for name in fields]
+        database.copy_rows_in(model._meta.db_table, columns, rows)
 
 
 def split(period):

@@ -14,6 +14,7 @@ from akuttilbud.spreadsheet import csv_line
 from . import dashboard as dashboard_figures
 from . import exports as export_files
 from . import services
+from .exports.writer import format_cell
 from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
 from .models import CostCategory, CostEntry
 from .periods import DEFAULT_PRESET, preset_period
@@ -75,7 +76,7 @@ def figure_csv(request):
     figure = figures[key]
     dialect = export_files.DIALECTS["standard"]
     lines = [csv_line([_("Figure"), *[str(column) for column in figure.columns]])]
-    lines += [csv_line([export_files.format_cell(value, dialect) for value in row]) for row in figure.rows]
+    lines += [csv_line([format_cell(value, dialect) for value in row]) for row in figure.rows]
     return _csv_response(
         lines, f"akuttilbud-{key}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv", streaming=False
     )
@@ -110,7 +111,7 @@ def linkage_key(request):
         period, dialect = form.period, form.cleaned_data["dialect"]
         services.record_linkage_key(period=period, reason=form.cleaned_data["reason"], request=request)
         return _csv_response(
-            export_files.linkage_stream(period, dialect),
+            export_files.linkage.stream(period, dialect),
             export_files.filename("linkage-key", period, dialect),
         )
     return render(request, "reporting/linkage_key.html", {"form": form})
