@@ -6,7 +6,24 @@ PostgreSQL is production; SQLite is the laptop and the default test run, so each
 does the same job on both.
 """
 
+import psycopg
 from django.db import connection
+
+
+def register_functions(sender, connection, **kwargs):
+    """Give each new SQLite connection the functions PostgreSQL has built in or by extension
+    (``connection_created``, connected in ``apps.py``): ``akuttilbud_pseudonym``, which
+    ``reporting.people.Pseudonym`` calls where PostgreSQL uses pgcrypto's ``hmac()``."""
+    if connection.vendor != "sqlite":
+        return
+    from reporting.people import pseudonym
+
+    connection.connection.create_function(
+        "akuttilbud_pseudonym",
+        2,
+        lambda person_id, cpr_index: pseudonym(person_id, cpr_index),
+        deterministic=True,
+    )
 
 
 def _postgresql():
@@ -32,6 +49,15 @@ def copy_rows_in(table, columns, rows):
             return
         placeholders = ", ".join(["%s"] * len(columns))
         cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})", rows)  # noqa: S608 (the caller's own names)
+
+
+def set_for_transaction(name, value):
+    """Set the PostgreSQL setting ``name`` to the text ``value`` until the transaction ends, the
+    value bound on the server so that it never appears in a statement's text, which a server
+    may log. SQLite has no settings; its registered functions read Django's."""
+    if _postgresql():
+        with psycopg.Cursor(connection.connection) as bound:
+            bound.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def lock_for_transaction(key):

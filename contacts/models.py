@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from akuttilbud.cpr import age_on
+from akuttilbud.cpr import age
 from akuttilbud.models import HasCPR, Municipality
 
 phone_validator = RegexValidator(r"^\+?[0-9 ]{8,16}$", _("Enter a phone number of 8 to 16 digits."))
@@ -129,11 +129,7 @@ class Person(HasCPR):
 
     def age_on(self, day):
         """Age on ``day`` from the CPR birth date, else the youngest the stated birth year allows."""
-        if self.birth_date:
-            return age_on(self.birth_date, day)
-        if self.birth_year:
-            return day.year - self.birth_year - 1
-        return None
+        return age(day, birth_date=self.birth_date, birth_year=self.birth_year)
 
     def is_under_18_on(self, day):
         age = self.age_on(day)
@@ -370,10 +366,14 @@ class Contact(models.Model):
 
     def is_under_18(self):
         """Under 18 at the contact's own date: from the CPR, else the age stated then."""
-        day = timezone.localdate(self.started_at)
-        if self.person is not None and self.person.age_on(day) is not None:
-            return self.person.is_under_18_on(day)
-        return self.stated_age is not None and self.stated_age < 18
+        person = self.person
+        years = age(
+            timezone.localdate(self.started_at),
+            birth_date=person and person.birth_date,
+            birth_year=person and person.birth_year,
+            stated_age=self.stated_age,
+        )
+        return years is not None and years < 18
 
 
 class CrisisConversation(models.Model):

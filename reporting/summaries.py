@@ -39,6 +39,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from akuttilbud import database
+from akuttilbud.cpr import age
 from contacts.models import Channel, Contact, Direction
 from crisisplans.models import CrisisPlan, FollowUp
 from partners.models import Referral
@@ -60,7 +61,6 @@ from .models import (
     WaitKind,
     WaitMonth,
 )
-from .people import age
 from .periods import add_months, local_midnight
 
 TABLES = [ContactDay, HourDay, ReasonDay, PersonDay, WaitDay, Under18Day, ReferralDay, PlanDay, FollowUpDay]

@@ -13,39 +13,23 @@ from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterR
 from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncDate
 from django.utils import timezone
 
+from akuttilbud.cpr import age
 from contacts.models import CHANNELS_NEEDING_CPR, Contact, Person
 
 from .. import queries
-from ..people import age, age_band, pseudonym
+from ..people import age_band, pseudonym
 from .columns import CHUNK_SIZE, SCHEMA_VERSION, header
 from .persons import PERSON_FIELDS
 from .writer import write_chunks
 
 
-def _minutes(delta):
+def minutes(delta, decimal_separator):
+    """A wait or duration (a timedelta) as minutes to a tenth, rounded half to even, as text with
+    ``decimal_separator``; ``None`` stays empty. ``contacts_copy._minutes_sql`` is this rule in SQL."""
     if delta is None:
         return None
-    return (Decimal(delta.total_seconds()) / 60).quantize(Decimal("0.1"))
-
-
-def _minutes_text(decimal_separator):
-    """``_minutes`` as text, by integer arithmetic for whole seconds (the common case): tenths of
-    a minute are seconds ÷ 6, rounded half to even as ``Decimal.quantize`` does."""
-
-    def minutes(delta):
-        if delta is None:
-            return None
-        seconds = delta.days * 86400 + delta.seconds
-        if delta.microseconds or seconds < 0:
-            text = str(_minutes(delta))
-        else:
-            tenths, rest = divmod(seconds, 6)
-            if rest > 3 or (rest == 3 and tenths % 2):
-                tenths += 1
-            text = f"{tenths // 10}.{tenths % 10}"
-        return text if decimal_separator == "." else text.replace(".", decimal_separator)
-
-    return minutes
+    text = str((Decimal(delta.total_seconds()) / 60).quantize(Decimal("0.1")))
+    return text if decimal_separator == "." else text.replace(".", decimal_separator)
 
 
 def _contact_chunks(period, dialect):
@@ -105,7 +89,7 @@ def _contact_chunks(period, dialect):
         .filter(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)))
         .values_list("pk", flat=True)
     )
-    minutes = _minutes_text(dialect.decimal_separator)
+    separator = dialect.decimal_separator
     secret = settings.EXPORT_PSEUDONYM_SECRET
     next_reason = next(reasons, None)
     while chunk := list(islice(contacts, CHUNK_SIZE)):
@@ -158,8 +142,8 @@ def _contact_chunks(period, dialect):
                     municipality,
                     "1" if first_contact else "0",
                     psychiatry_contact,
-                    minutes(wait),
-                    minutes(duration),
+                    minutes(wait, separator),
+                    minutes(duration, separator),
                     notification_decision,
                 )
             )

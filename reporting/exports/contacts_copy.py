@@ -8,17 +8,20 @@ import tempfile
 import threading
 
 import psycopg
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from contacts.models import CHANNELS_NEEDING_CPR
 
-from ..people import age_band_sql, pseudonym_pads, pseudonym_sql
+from ..people import KEY_SETTING, Pseudonym, age_band_expression
 from .columns import SCHEMA_VERSION, header
 from .writer import header_line
 
 COPY_CHUNK_BYTES = 64 * 1024
-PAD_SETTINGS = ("akuttilbud.pseudonym_inner_pad", "akuttilbud.pseudonym_outer_pad")
 # A year's rows of a million-contact database are sorted in memory (about 70 MB), and the person
 # and reason hash tables stay in one batch; the default 4 MB spills all three to disk.
 COPY_WORK_MEM = "128MB"
@@ -27,12 +30,24 @@ COPY_PARTS_FROM_ROWS = 50_000
 COPY_SPOOL_BYTES = 4 * 1024 * 1024
 
 
+def _column(sql):
+    return RawSQL(sql, [], output_field=IntegerField())  # noqa: S611 (the COPY's own column names)
+
+
+def _sql(expression):
+    """The SQL text of an ORM expression over ``_column``s, its parameters (the code's own
+    constants) written in, so the rule it holds is written once for the COPY and the ORM."""
+    query = Query(None)
+    sql, params = query.get_compiler(connection=connection).compile(expression.resolve_expression(query))
+    return connection.ops.compose_sql(sql, params)
+
+
 def _flag(condition):
     return f"CASE WHEN {condition} THEN '1' ELSE '0' END"
 
 
 def _tenths_sql(interval):
-    """Tenths of a minute in ``abs(interval)``, rounded half to even as ``_minutes`` does.
+    """Tenths of a minute in ``abs(interval)``, rounded half to even as ``contacts.minutes`` does.
 
     ``date_part`` gives the seconds as a double: exact for whole seconds, where every tie falls
     (3 s past a multiple of 6 s), so ``round(double)``, which rounds half to even, meets them
@@ -42,7 +57,7 @@ def _tenths_sql(interval):
 
 
 def _minutes_sql(negative, tenths):
-    """``_minutes_text`` from a sign and a count of tenths: '-' for a negative interval (as
+    """``contacts.minutes`` from a sign and a count of tenths: '-' for a negative interval (as
     ``str(Decimal)`` writes it, also for -0.0), whole minutes, the decimal separator, the tenth."""
     return (
         f"CASE WHEN {negative} THEN '-' ELSE '' END || ({tenths} / 10)::text "
@@ -51,7 +66,7 @@ def _minutes_sql(negative, tenths):
 
 
 def _years_sql(local_text):
-    """``people.age`` on the local date starting ``local_text`` (ISO): from the birth date (as
+    """``akuttilbud.cpr.age`` on the local date starting ``local_text`` (ISO): from the birth date (as
     ``age_on``: whole years of YYYYMMDD numbers), else the birth year, else the stated age."""
     return (
         f"CASE WHEN p.birth_yyyymmdd IS NOT NULL "
@@ -79,7 +94,6 @@ def _contacts_copy_sql():
     two keys of the same names, so no order is relied on.
     """
     in_period = "c.started_at >= %(start)s AND c.started_at < %(end)s"
-    pads = [f"(SELECT decode(current_setting('{name}'), 'hex'))" for name in PAD_SETTINGS]
     bit = "1::bigint << cr.reason_id::int"
     in_mask = "cr.reason_id BETWEEN 0 AND 63"
     key = "{0}.mask::text || coalesce({0}.others::text, '')"
@@ -94,7 +108,7 @@ WITH reason_sets AS MATERIALIZED (
 SELECT {SCHEMA_VERSION}, id, pseudonym, left(local_text, 10), substr(local_text, 12, 5),
        nullif(channel, ''), nullif(direction, ''), nullif(caller_role, ''), acuteness,
        nullif(reasons, ''), {_flag("in_target_group")}, {_flag("person_id IS NULL")},
-       {_flag("lacks_cpr")}, {_flag("years < 18")}, {age_band_sql("years")},
+       {_flag("lacks_cpr")}, {_flag("years < 18")}, {_sql(age_band_expression(_column("years")))},
        nullif(home_municipality_id, ''), {_flag("first_contact")}, nullif(psychiatry_contact, ''),
        {_minutes_sql("wait_negative", "wait_tenths")},
        {_minutes_sql("duration_negative", "duration_tenths")},
@@ -127,7 +141,7 @@ SELECT {SCHEMA_VERSION}, id, pseudonym, left(local_text, 10), substr(local_text,
       LEFT JOIN (
         SELECT p.id, p.cpr_index IS NULL AS no_cpr_index, p.birth_year, p.home_municipality_id,
                p.psychiatry_contact, replace(p.birth_date::text, '-', '')::int AS birth_yyyymmdd,
-               {pseudonym_sql("p.id", "p.cpr_index", *pads)} AS pseudonym,
+               {_sql(Pseudonym(_column("p.id"), _column("p.cpr_index")))} AS pseudonym,
                (SELECT e.id FROM contacts_contact e WHERE e.person_id = p.id
                  ORDER BY e.started_at, e.id LIMIT 1) AS first_contact_id
           FROM (SELECT DISTINCT c.person_id FROM contacts_contact c
@@ -145,8 +159,7 @@ SELECT {SCHEMA_VERSION}, id, pseudonym, left(local_text, 10), substr(local_text,
 # The session settings of the COPY, local to its transaction, and the period's id range (with the
 # count beside them, min and max come from the period's index range; asked alone, PostgreSQL walks
 # the primary key until it meets the period).
-COPY_PREPARATION = """SELECT set_config(%(inner_setting)s, encode(%(inner_pad)s, 'hex'), true),
-       set_config(%(outer_setting)s, encode(%(outer_pad)s, 'hex'), true),
+COPY_PREPARATION = """SELECT set_config(%(key_setting)s, encode(%(key)s, 'hex'), true),
        set_config('TimeZone', %(zone)s, true), set_config('DateStyle', 'ISO', true),
        set_config('work_mem', %(work_mem)s, true),
        min(id), max(id), count(*)
@@ -197,15 +210,12 @@ def contacts_by_copy(period, dialect):
 def _prepare_copy(cursor, start_at, end_at):
     """The COPY's session settings, and ``(first id, last id, contacts)`` from ``start_at`` to
     ``end_at``."""
-    inner_pad, outer_pad = pseudonym_pads()
     with psycopg.Cursor(cursor.cursor.connection) as bound:
         *_settings, first_id, last_id, rows = bound.execute(
             COPY_PREPARATION,
             {
-                "inner_setting": PAD_SETTINGS[0],
-                "inner_pad": inner_pad,
-                "outer_setting": PAD_SETTINGS[1],
-                "outer_pad": outer_pad,
+                "key_setting": KEY_SETTING,
+                "key": settings.EXPORT_PSEUDONYM_SECRET.encode(),
                 "zone": timezone.get_default_timezone_name(),
                 "work_mem": COPY_WORK_MEM,
                 "start": start_at,

@@ -2,7 +2,9 @@
 
 from django.utils import timezone
 
-from ..people import age, age_band, pseudonym
+from akuttilbud.cpr import age
+
+from ..people import age_band, pseudonym
 
 
 def local_date(moment):
