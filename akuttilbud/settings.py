@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "reporting",
     "telephony",
 ]
+if not PRODUCTION:
+    # Benchmark tooling (``manage.py generate_load_data``): never where the service runs.
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "akuttilbud.middleware.TrustedProxyMiddleware",
