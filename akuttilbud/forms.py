@@ -6,6 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from .models import ServiceSettings
 
 
+def add_service_errors(form, error):
+    """Show a service's ValidationError on the form: beside the field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
 class LoginForm(AuthenticationForm):
     """Django sets the user name's max_length without checking it; an over-long name must be a
     form error before django-axes records the failed attempt (PostgreSQL refuses the value)."""

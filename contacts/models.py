@@ -9,14 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.cpr import age
 from akuttilbud.models import HasCPR, Municipality
+from akuttilbud.querysets import VisibleToStaffAndLeaders
 
 phone_validator = RegexValidator(r"^\+?[0-9 ]{8,16}$", _("Enter a phone number of 8 to 16 digits."))
-
-
-def _staff_or_leader(user):
-    from akuttilbud.models import Role
-
-    return user.has_role(Role.STAFF, Role.LEADER)
 
 
 class Reason(models.Model):
@@ -58,11 +53,7 @@ class PsychiatryContact(models.TextChoices):
     NO = "no", _("No")
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Persons the user may open: staff and leaders all, everyone else none."""
-        return self if _staff_or_leader(user) else self.none()
-
+class PersonQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def with_cpr_index(self, index):
         return self.filter(cpr_index=index)
 
@@ -179,7 +170,7 @@ class NotificationDecision(models.TextChoices):
     NOT_NEEDED = "not_needed", _("Notification not needed")
 
 
-class ContactQuerySet(models.QuerySet):
+class ContactQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def in_period(self, start, end):
         """Contacts started in [start, end)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
@@ -203,9 +194,6 @@ class ContactQuerySet(models.QuerySet):
         return (
             self.select_related("person", "staff").prefetch_related("reasons").order_by("-started_at", "-id")
         )
-
-    def visible_to(self, user):
-        return self if _staff_or_leader(user) else self.none()
 
     def for_board(self):
         """What the shift board shows of a contact: the person and the staff member, no more."""
@@ -399,7 +387,7 @@ class CrisisConversation(models.Model):
         return str(self.contact)
 
 
-class StayQuerySet(models.QuerySet):
+class StayQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def overlapping(self, start, end):
         """Stays that share any time with [start, end); an open stay runs on indefinitely."""
         stays = self.filter(check_in__lt=end) if end is not None else self
@@ -407,9 +395,6 @@ class StayQuerySet(models.QuerySet):
 
     def current(self, now):
         return self.filter(check_in__lte=now).filter(Q(check_out__isnull=True) | Q(check_out__gt=now))
-
-    def visible_to(self, user):
-        return self if _staff_or_leader(user) else self.none()
 
     def tonight(self, now):
         """Stays holding a bed between now and tomorrow morning, with their person."""
@@ -493,15 +478,12 @@ class CallbackKind(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
-class CallbackQuerySet(models.QuerySet):
+class CallbackQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def open(self):
         return self.filter(done_at__isnull=True)
 
     def overdue(self, now):
         return self.open().filter(due_at__lt=now)
-
-    def visible_to(self, user):
-        return self if _staff_or_leader(user) else self.none()
 
     def for_board(self):
         return self.open().select_related("person").order_by("due_at")

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from akuttilbud.audit import audit
+from akuttilbud.forms import add_service_errors
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -35,15 +37,6 @@ from .models import CPR_MISSING_REASON, Callback, Contact, CrisisConversation, P
 from .pagination import CappedPaginator
 
 CONTACTS_PER_PAGE = 50
-
-
-def _add_errors(form, error):
-    """Show a service's ValidationError on the form: beside the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _contact_url(contact):
@@ -144,7 +137,7 @@ def shift_note_add(request):
                 message=_("The handover note was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return _render_board(request, note_form=form)
 
 
@@ -166,7 +159,7 @@ def quick_log(request):
                 message=_("The contact was saved. You can complete it from today's list."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
     return render(request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at})
 
@@ -186,7 +179,7 @@ def arrival(request):
                 message=_("The arrival was registered."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(request, "contacts/arrival.html", {"form": form})
 
 
@@ -224,19 +217,21 @@ def contact_detail(request, contact_id):
             name: value for name, value in form.cleaned_data.items() if name not in {"reasons", "outcomes"}
         }
         try:
-            services.update_contact(
-                contact=contact,
-                user=request.user,
-                request=request,
-                data=data,
-                reasons=form.cleaned_data["reasons"],
-                outcomes=form.cleaned_data["outcomes"],
-            )
-            services.save_conversation(
-                contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
-            )
+            # One page, one save: a conversation that cannot be written leaves the contact as it was.
+            with transaction.atomic():
+                services.update_contact(
+                    contact=contact,
+                    user=request.user,
+                    request=request,
+                    data=data,
+                    reasons=form.cleaned_data["reasons"],
+                    outcomes=form.cleaned_data["outcomes"],
+                )
+                services.save_conversation(
+                    contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
+                )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contact was saved."))
             return redirect("contacts:contact_detail", contact_id=contact.pk)
@@ -316,9 +311,9 @@ def person_create(request):
             )
         except services.DuplicateCPR as error:
             duplicate = error.existing
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request, "contacts/person_form.html", {"form": form, "contact": contact, "duplicate": duplicate}
     )
@@ -332,7 +327,7 @@ def person_edit(request, person_id):
         try:
             services.update_person(person=person, user=request.user, request=request, data=form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The citizen was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
@@ -384,9 +379,9 @@ def person_identify(request, person_id):
             )
         except services.DuplicateCPR as error:
             duplicate = error.existing
-            _add_errors(form, error)
+            add_service_errors(form, error)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The CPR number was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
@@ -405,7 +400,7 @@ def person_merge(request, keep_id, remove_id):
         try:
             keep = services.merge_persons(keep=keep, remove=remove, user=request.user, request=request)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The two persons were merged."))
             return redirect("contacts:person_detail", person_id=keep.pk)
@@ -443,7 +438,7 @@ def stay_book(request, person_id):
                 message=_("The bed was booked."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     context = {"form": form, "person": person, "cpr_missing_reason": CPR_MISSING_REASON}
     return render(request, "contacts/stay_form.html", context)
 
@@ -464,7 +459,7 @@ def stay_check_out(request, stay_id):
         try:
             services.check_out_stay(stay=stay, user=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The stay was checked out."))
             return redirect("contacts:person_detail", person_id=stay.person_id)
@@ -488,7 +483,7 @@ def callback_add(request):
                 message=_("The call-back was registered."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(request, "contacts/callback_form.html", {"form": form})
 
 
@@ -510,5 +505,5 @@ def callback_complete(request, callback_id):
                 message=_("The call-back is done and logged as a contact."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(request, "contacts/callback_complete.html", {"form": form, "callback": callback})

@@ -1,12 +1,14 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from akuttilbud.models import Role, ServiceSettings
-from contacts.models import Callback, Channel, Contact, Person, Reason, ShiftNote, Stay
+from contacts.models import Callback, Channel, Contact, CrisisConversation, Person, Reason, ShiftNote, Stay
 from tests.factories import (
     CallbackFactory,
     ContactFactory,
@@ -440,3 +442,48 @@ def test_ids_in_htmx_paths_and_hidden_fields_are_plain_digits(staff_client):
     assert "?merge_with=23456" in person_page
     results = staff_client.post(reverse("contacts:person_search"), {"term": "Tusind", "contact": "12345"})
     assert 'name="person" value="23456"' in results.content.decode()
+
+
+def _refuse_conversations(cursor):
+    """A real fault in the conversation's write: the database refuses every new conversation."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "CREATE FUNCTION refuse_conversation() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_conversation BEFORE INSERT ON contacts_crisisconversation "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_conversation()"
+        )
+    else:
+        cursor.execute(
+            "CREATE TRIGGER refuse_conversation BEFORE INSERT ON contacts_crisisconversation "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+
+
+def test_contact_page_saves_the_contact_and_its_conversation_together_or_not_at_all(staff_user):
+    contact = ContactFactory(summary="Før")
+    url = reverse("contacts:contact_detail", args=[contact.pk])
+    client = Client(raise_request_exception=False)
+    client.force_login(staff_user)
+    started = timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M")
+    with connection.cursor() as cursor:
+        _refuse_conversations(cursor)
+    response = client.post(
+        url,
+        {
+            "contact-channel": "phone",
+            "contact-direction": "in",
+            "contact-caller_role": "citizen",
+            "contact-started_at": started,
+            "contact-acuteness": "2",
+            "contact-in_target_group": "on",
+            "contact-summary": "Efter",
+            "conversation-situation": "Har det svært",
+        },
+    )
+    assert response.status_code == 500
+    contact.refresh_from_db()
+    assert contact.summary == "Før"
+    assert not CrisisConversation.objects.filter(contact=contact).exists()
