@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from .. import queries
-from ..figures import nights_in_period
+from ..care_figures import nights_in_period
 from .columns import CHUNK_SIZE
 from .persons import PERSON_FIELDS, local_date, person_columns
 

@@ -144,6 +144,20 @@ def test_arrival_is_on_the_board_with_minutes_waited(staff_client):
     assert contact.answered_at is not None
 
 
+def _contact_page_form(contact, **fields):
+    """The contact page's form as a phone call from the citizen, with ``fields`` on top."""
+    return {
+        "contact-channel": "phone",
+        "contact-direction": "in",
+        "contact-caller_role": "citizen",
+        "contact-started_at": timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M"),
+        "contact-acuteness": "2",
+        "contact-in_target_group": "on",
+        "conversation-situation": "Har det svært",
+        **fields,
+    }
+
+
 def test_contact_page_saves_the_conversation_and_shows_the_under_18_banner(staff_client):
     contact = ContactFactory(stated_age=15)
     reason = Reason.objects.get(name="Angst")
@@ -155,20 +169,16 @@ def test_contact_page_saves_the_conversation_and_shows_the_under_18_banner(staff
     started = timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M")
     response = staff_client.post(
         url,
-        {
-            "contact-channel": "phone",
-            "contact-direction": "in",
-            "contact-caller_role": "citizen",
-            "contact-started_at": started,
-            "contact-acuteness": "2",
-            "contact-reasons": [reason.pk],
-            "contact-in_target_group": "on",
-            "contact-summary": "Panik",
-            "contact-notification_decision": "notified",
-            "contact-notified_at": started,
-            "conversation-situation": "Har det svært",
-            "conversation-agreed": "Ringer i morgen",
-        },
+        _contact_page_form(
+            contact,
+            **{
+                "contact-reasons": [reason.pk],
+                "contact-summary": "Panik",
+                "contact-notification_decision": "notified",
+                "contact-notified_at": started,
+                "conversation-agreed": "Ringer i morgen",
+            },
+        ),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     contact.refresh_from_db()
@@ -467,22 +477,9 @@ def test_contact_page_saves_the_contact_and_its_conversation_together_or_not_at_
     url = reverse("contacts:contact_detail", args=[contact.pk])
     client = Client(raise_request_exception=False)
     client.force_login(staff_user)
-    started = timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M")
     with connection.cursor() as cursor:
         _refuse_conversations(cursor)
-    response = client.post(
-        url,
-        {
-            "contact-channel": "phone",
-            "contact-direction": "in",
-            "contact-caller_role": "citizen",
-            "contact-started_at": started,
-            "contact-acuteness": "2",
-            "contact-in_target_group": "on",
-            "contact-summary": "Efter",
-            "conversation-situation": "Har det svært",
-        },
-    )
+    response = client.post(url, _contact_page_form(contact, **{"contact-summary": "Efter"}))
     assert response.status_code == 500
     contact.refresh_from_db()
     assert contact.summary == "Før"
