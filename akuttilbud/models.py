@@ -122,6 +122,8 @@ class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")
     SEARCH = "search", _("Searched")
     CPR_REVEAL = "cpr_reveal", _("Revealed CPR")
+    PHONE_REVEAL = "phone_reveal", _("Revealed phone number")
+    PHONE_LINK = "phone_link", _("Linked a caller's number to a citizen")
     CREATE = "create", _("Created")
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")

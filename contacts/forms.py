@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud import phone as phone_module
 from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateTimeInput
 
@@ -20,7 +21,6 @@ from .models import (
     Outcome,
     Person,
     Reason,
-    phone_validator,
 )
 
 # A quick log left open longer than this is not a single call; the timer's start is then ignored.
@@ -179,7 +179,24 @@ class CPRField(forms.CharField):
         return cpr_module.parse(value) if value else ""
 
 
+class PhoneField(forms.CharField):
+    """A citizen's number, normalised to E.164 (``akuttilbud.phone``). It is never kept in a
+    browser draft, and is typed in full: a stored number is never put back into the form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "inputmode": "tel", "data-draft-skip": ""})
+
+    def clean(self, value):
+        value = super().clean(value)
+        return phone_module.parse(value) if value else ""
+
+
 class PersonForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone for follow-up"), required=False)
+    remove_phone = forms.BooleanField(label=_("Remove the stored number"), required=False)
+
     class Meta:
         model = Person
         fields = [
@@ -188,6 +205,7 @@ class PersonForm(forms.ModelForm):
             "birth_year",
             "home_municipality",
             "phone",
+            "remove_phone",
             "psychiatry_contact",
             "notes",
         ]
@@ -196,6 +214,18 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
+        if self.instance.has_phone:
+            self.fields["phone"].help_text = _(
+                "A number ending in %(last4)s is stored. Leave empty to keep it, or type a new one."
+            ) % {"last4": self.instance.masked_phone}
+        else:
+            del self.fields["remove_phone"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("remove_phone") and cleaned.get("phone"):
+            self.add_error("phone", _("Type a new number or remove the stored one, not both."))
+        return cleaned
 
 
 class NewPersonForm(OnceTokenMixin, PersonForm):
@@ -273,7 +303,7 @@ class CheckOutForm(forms.Form):
 class CallbackForm(OnceTokenMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CallbackKind.choices)
     received_at = datetime_field(_("Received"), help_text=_("Leave empty for now."))
-    phone = forms.CharField(label=_("Number"), max_length=20, validators=[phone_validator])
+    phone = PhoneField(label=_("Number"))
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.cpr import age_on
-from akuttilbud.models import HasCPR, Municipality
+from akuttilbud.models import HasCPR, HasPhone, Municipality
 
+# For the numbers of partners and professionals, which are not a citizen's personal data.
 phone_validator = RegexValidator(r"^\+?[0-9 ]{8,16}$", _("Enter a phone number of 8 to 16 digits."))
 
 
@@ -67,8 +68,12 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(cpr_index=index)
 
 
-class Person(HasCPR):
-    """A citizen: identified by CPR, known by a nickname only, or not yet identified."""
+class Person(HasCPR, HasPhone):
+    """A citizen: identified by CPR, known by a nickname only, or not yet identified.
+
+    The phone for follow-up is kept like the CPR number (``HasPhone``): pages show its last four
+    digits, and the clear number is decrypted only on an audited request to call it.
+    """
 
     name = models.CharField(_("name"), max_length=120, blank=True)
     nickname = models.CharField(
@@ -87,9 +92,6 @@ class Person(HasCPR):
     home_municipality = models.ForeignKey(
         Municipality, verbose_name=_("home municipality"), on_delete=models.PROTECT, null=True, blank=True
     )
-    phone = models.CharField(
-        _("phone for follow-up"), max_length=20, blank=True, validators=[phone_validator]
-    )
     psychiatry_contact = models.CharField(
         _("previous contact with psychiatry"),
         max_length=8,
@@ -107,7 +109,6 @@ class Person(HasCPR):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(fields=["nickname"]),
-            models.Index(fields=["phone"]),
             models.Index(fields=["name"]),
             # Records lacking a required CPR number are counted by joining to these persons only.
             models.Index(fields=["id"], condition=Q(cpr_index__isnull=True), name="person_without_cpr"),
@@ -507,14 +508,18 @@ class CallbackQuerySet(models.QuerySet):
         return self.open().select_related("person").order_by("due_at")
 
 
-class Callback(models.Model):
-    """A call the service owes: a missed call, voicemail or SMS to answer within the goal."""
+class Callback(HasPhone):
+    """A call the service owes: a missed call, voicemail or SMS to answer within the goal.
+
+    The number is kept encrypted (``HasPhone``); staff see it in clear only when they ask to
+    call it back, and that is audited. Retention clears the clear number once the call-back
+    is done and ``number_retention_days`` have passed.
+    """
 
     kind = models.CharField(
         _("kind"), max_length=12, choices=CallbackKind.choices, default=CallbackKind.MISSED_CALL
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
-    phone = models.CharField(_("number"), max_length=20, validators=[phone_validator])
     person = models.ForeignKey(
         Person,
         verbose_name=_("citizen"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud import phone as phone_module
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 
@@ -54,7 +55,6 @@ PERSON_FIELDS = [
     "nickname",
     "birth_year",
     "home_municipality",
-    "phone",
     "psychiatry_contact",
     "notes",
 ]
@@ -251,6 +251,7 @@ def create_person(*, user, data, cpr=None, contact=None, request=None):
     """Create a person; ``cpr`` is a parsed CPR number or ``None``. When ``contact`` is given,
     that (so far anonymous) contact is tied to the new person."""
     person = Person(**{name: value for name, value in data.items() if name in PERSON_FIELDS})
+    person.set_phone(data.get("phone") or None)
     if cpr:
         _ensure_cpr_free(cpr)
         person.set_cpr(cpr)
@@ -264,13 +265,25 @@ def create_person(*, user, data, cpr=None, contact=None, request=None):
     return person
 
 
+def _change_phone(person, data):
+    """Apply the form's ``phone`` (a new number; empty keeps the stored one) and
+    ``remove_phone``; True when the stored number changed."""
+    stored_index = person.phone_index
+    if data.get("remove_phone"):
+        person.set_phone(None)
+    elif data.get("phone"):
+        person.set_phone(data["phone"])
+    return person.phone_index != stored_index
+
+
 @transaction.atomic
 def update_person(*, person, user, data, request=None):
     for name, value in data.items():
         if name in PERSON_FIELDS:
             setattr(person, name, value)
+    phone_changed = _change_phone(person, data)
     person.full_clean()
-    changed = _changed_fields(person, PERSON_FIELDS)
+    changed = sorted(_changed_fields(person, PERSON_FIELDS) + (["phone"] if phone_changed else []))
     person.save()
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": changed}
@@ -336,6 +349,12 @@ def merge_persons(*, keep, remove, user, request=None):
     blanks = [name for name in PERSON_FIELDS if _is_blank(getattr(keep, name), name)]
     for name in blanks:
         setattr(keep, name, getattr(remove, name))
+    if not keep.has_phone and remove.has_phone:
+        keep.phone_encrypted, keep.phone_index, keep.phone_last4 = (
+            remove.phone_encrypted,
+            remove.phone_index,
+            remove.phone_last4,
+        )
     if not keep.has_cpr and remove.has_cpr:
         keep.cpr_encrypted, keep.cpr_index, keep.birth_date = (
             remove.cpr_encrypted,
@@ -369,8 +388,8 @@ def _masked_criterion(kind, term):
 
 
 def search_persons(*, term, user, request=None, limit=50):
-    """Persons matching ``term``: a CPR number (exactly, through the blind index only),
-    otherwise part of a nickname, name or phone number. The search is audited with the
+    """Persons matching ``term``: a CPR number or a whole phone number (exactly, through their
+    blind indexes only), otherwise part of a nickname or name. The search is audited with the
     criterion masked."""
     term = (term or "").strip()
     if not term:
@@ -384,9 +403,10 @@ def search_persons(*, term, user, request=None, limit=50):
         results = list(persons.with_cpr_index(cpr_module.blind_index(digits))[:limit])
         criterion = "cpr"
     elif term.replace(" ", "").lstrip("+").isdigit():
-        compact = term.replace(" ", "")
-        results = list(persons.filter(phone__contains=compact).order_by("pk")[:limit])
-        criterion = _masked_criterion("phone", compact)
+        number = phone_module.normalise(term)
+        index = phone_module.blind_index(number) if number else None
+        results = list(persons.filter(phone_index=index).order_by("pk")[:limit]) if index else []
+        criterion = "phone"
     else:
         results = list(
             persons.filter(Q(nickname__icontains=term) | Q(name__icontains=term)).order_by(
@@ -398,6 +418,16 @@ def search_persons(*, term, user, request=None, limit=50):
         AuditAction.SEARCH, request=request, user=user, detail={"criterion": criterion, "hits": len(results)}
     )
     return results
+
+
+def reveal_phone(*, record, user, person=None, request=None):
+    """The clear number of a person or a call-back, to call it; every reveal is audited and
+    linked to the citizen. Empty once retention has removed the clear number."""
+    number = record.decrypted_phone()
+    if not number:
+        return ""
+    audit(AuditAction.PHONE_REVEAL, request=request, user=user, obj=record, person=person)
+    return phone_module.national_format(number)
 
 
 def reveal_cpr(*, person, user, request=None):
@@ -503,17 +533,18 @@ def check_out_stay(*, stay, check_out, user, meals=None, note=None, request=None
 
 @transaction.atomic
 def register_callback(*, kind, received_at, phone, user, note="", person=None, request=None):
-    """Register a missed call, voicemail or SMS; due by the service's call-back goal."""
+    """Register a missed call, voicemail or SMS; due by the service's call-back goal.
+    ``phone`` is a normalised number (``akuttilbud.phone.normalise``)."""
     goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
     callback = Callback(
         kind=kind,
         received_at=received_at,
-        phone=phone,
         note=note or "",
         person=person,
         due_at=received_at + goal,
         created_by=user,
     )
+    callback.set_phone(phone)
     callback.full_clean()
     callback.save()
     audit(AuditAction.CREATE, request=request, user=user, obj=callback, person=person)

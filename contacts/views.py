@@ -339,13 +339,14 @@ def person_edit(request, person_id):
     return render(request, "contacts/person_form.html", {"form": form, "person": person})
 
 
-def _render_person(request, person, revealed_cpr=""):
+def _render_person(request, person, revealed_cpr="", revealed_phone=""):
     audit(AuditAction.VIEW, request=request, obj=person, person=person)
     now = timezone.now()
     context = {
         "person": person,
         "timeline": timeline.rows(person),
         "revealed_cpr": revealed_cpr,
+        "revealed_phone": revealed_phone,
         "under_18": person.is_under_18_on(timezone.localdate(now)),
         "cpr_missing_reason": CPR_MISSING_REASON,
     }
@@ -369,6 +370,17 @@ def person_reveal(request, person_id):
     return _render_person(
         request, person, services.reveal_cpr(person=person, user=request.user, request=request)
     )
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def person_phone(request, person_id):
+    """The follow-up number in clear, for a staff member about to call it (audited)."""
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
+    )
+    number = services.reveal_phone(record=person, person=person, user=request.user, request=request)
+    return _render_person(request, person, revealed_phone=number)
 
 
 @role_required(STAFF, LEADER)
@@ -490,6 +502,23 @@ def callback_add(request):
         except ValidationError as error:
             _add_errors(form, error)
     return render(request, "contacts/callback_form.html", {"form": form})
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def callback_number(request, callback_id):
+    """The number to call back, in clear, on the call-back's page (audited)."""
+    callback = get_object_or_404(
+        Callback.objects.visible_to(request.user).select_related("person"), pk=callback_id
+    )
+    number = services.reveal_phone(
+        record=callback, person=callback.person, user=request.user, request=request
+    )
+    return render(
+        request,
+        "contacts/callback_complete.html",
+        {"form": CompleteCallbackForm(), "callback": callback, "revealed_phone": number},
+    )
 
 
 @role_required(STAFF, LEADER)

@@ -170,7 +170,7 @@ TARGETS = {
         ("person_id",),
         "staff",
         "post",
-        lambda r: {**_fields(PersonForm), "name": "Jonas", "psychiatry_contact": "no"},
+        lambda r: {**_fields(PersonForm), "name": "Jonas", "psychiatry_contact": "no", "phone": "20304050"},
     ),
     "person identify": (
         "contacts:person_identify",
@@ -180,6 +180,8 @@ TARGETS = {
         lambda r: {"cpr": "0303901234"},
     ),
     "person reveal": ("contacts:person_reveal", ("person_id",), "staff", "post", lambda r: {"x": "1"}),
+    "person phone": ("contacts:person_phone", ("person_id",), "staff", "post", lambda r: {"x": "1"}),
+    "callback number": ("contacts:callback_number", ("callback_id",), "staff", "post", lambda r: {"x": "1"}),
     "person merge": (
         "contacts:person_merge",
         ("keep_id", "remove_id"),
