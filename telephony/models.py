@@ -268,3 +268,38 @@ class TelephonySettings(models.Model):
     def load(cls):
         settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+class NumberLinkQuerySet(models.QuerySet):
+    def for_index(self, index):
+        return self.filter(phone_index=index).select_related("person") if index else self.none()
+
+
+class NumberLink(models.Model):
+    """A staff member's statement that calls from a number are this citizen's.
+
+    Only the number's blind index is kept. Recognition shows a person from a number only
+    through a link (``telephony.recognition``); making one is audited. A link lasts as long as
+    the person's data does: person retention clears its index with the rest.
+    """
+
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    person = models.ForeignKey(
+        "contacts.Person", verbose_name=_("citizen"), on_delete=models.CASCADE, related_name="number_links"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("linked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(_("linked"), default=timezone.now)
+
+    objects = NumberLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("caller's number linked to a citizen")
+        verbose_name_plural = _("callers' numbers linked to citizens")
+        constraints = [
+            models.UniqueConstraint(fields=["phone_index", "person"], name="number_link_once_per_person")
+        ]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)

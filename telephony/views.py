@@ -9,16 +9,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from akuttilbud.roles import LEADER, role_required
+from akuttilbud.roles import LEADER, STAFF, role_required
 
-from . import services, signing
-from .forms import EventForm, ExtensionFormSet, LineFormSet, TelephonySettingsForm
-from .models import Extension, Line, TelephonySettings
+from . import recognition, services, signing
+from .forms import EventForm, ExtensionFormSet, LineFormSet, NumberLinkForm, TelephonySettingsForm
+from .models import CallSession, Extension, Line, TelephonySettings
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +117,39 @@ def line_settings(request):
         "telephony/line_settings.html",
         {"settings_form": settings_form, "lines": lines, "extensions": extensions},
     )
+
+
+def _render_known_caller(request, call, form=None, status=200):
+    known = recognition.known_caller(call, user=request.user, request=request)
+    return render(
+        request,
+        "telephony/_known_caller.html",
+        {"known": known, "call": call, "link_form": form or NumberLinkForm(call=call)},
+        status=status,
+    )
+
+
+def _call(call_id):
+    return get_object_or_404(CallSession.objects.select_related("contact__person"), pk=call_id)
+
+
+@role_required(STAFF, LEADER)
+def known_caller(request, call_id):
+    """The board call card's fragment: what is known about the caller's number."""
+    return _render_known_caller(request, _call(call_id))
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def link_caller(request, call_id):
+    """Link the call's number to a citizen (or undo it), so later calls from it show them."""
+    call = _call(call_id)
+    form = NumberLinkForm(request.POST, call=call)
+    if not form.is_valid():
+        return _render_known_caller(request, call, form, status=400)
+    person = form.cleaned_data["person"]
+    if form.cleaned_data["unlink"]:
+        recognition.unlink_number(call=call, person=person, user=request.user, request=request)
+    else:
+        recognition.link_number(call=call, person=person, user=request.user, request=request)
+    return _render_known_caller(request, call)

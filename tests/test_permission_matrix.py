@@ -9,11 +9,14 @@ import datetime
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from akuttilbud.models import Municipality, Role
 from contacts.models import Channel
 from crisisplans import services as plan_services
 from partners.models import AgreementType
+from telephony import services as telephony_services
+from telephony.models import CallSession
 from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory, UserFactory
 from tests.partners.factories import AgreementFactory, PartnerFactory, PartnerKindFactory
 from tests.reporting.factories import CostEntryFactory
@@ -105,6 +108,8 @@ EXPECTED = {
     "reporting:cost_delete": _leader(),
     "telephony:events": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
     "telephony:line_settings": _leader(),
+    "telephony:known_caller": _desk(),
+    "telephony:link_caller": _desk(405, 405),
 }
 
 # Views without ``allowed_roles``: open to everyone (login, health) or only to logged-in users.
@@ -154,7 +159,19 @@ def build_records():
     )
     agreement.document.save("aftale.pdf", ContentFile(PDF_BYTES))
     cost = CostEntryFactory(created_by=staff)
+    call = telephony_services.record_call_event(
+        call_id="matrix-1",
+        event="ringing",
+        at=timezone.now(),
+        line="akut",
+        caller="+4512345678",
+        extension="",
+        event_id="matrix-1-ringing",
+        source="api",
+    )
+    CallSession.objects.filter(pk=call.pk).update(contact=contact)
     return {
+        "call_id": call.pk,
         "person_id": person.pk,
         "keep_id": person.pk,
         "remove_id": other.pk,
