@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contacts.tasks.apply_retention_task",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
     },
+    "apply-number-retention-daily": {
+        "task": "telephony.tasks.apply_number_retention_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }
 
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=183)
