@@ -295,11 +295,10 @@ class NumberLink(models.Model):
     objects = NumberLinkQuerySet.as_manager()
 
     class Meta:
+        # No unique (number, person): merging two citizens linked to one number moves both
+        # links to the one kept, and readers take each person once.
         verbose_name = _("caller's number linked to a citizen")
         verbose_name_plural = _("callers' numbers linked to citizens")
-        constraints = [
-            models.UniqueConstraint(fields=["phone_index", "person"], name="number_link_once_per_person")
-        ]
 
     def __str__(self):
         return str(self._meta.verbose_name)

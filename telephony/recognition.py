@@ -9,7 +9,6 @@ them is audited as a read of that person, so it appears in their access report.
 import dataclasses
 import datetime
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from akuttilbud.audit import audit
@@ -65,7 +64,11 @@ def known_caller(call, *, user, request=None, now=None):
         found.recent_contacts = earlier.filter(contact__isnull=False).count()
         found.last_call = earlier.exclude(status=CallStatus.OUTGOING).order_by("-ringing_at").first()
     found.open_callback = Callback.objects.open().filter(phone_index=index).order_by("due_at").first()
-    links = list(NumberLink.objects.for_index(index).order_by("linked_at"))
+    first_links = {}
+    for link in NumberLink.objects.for_index(index).order_by("linked_at"):
+        # Each person once, however often linked (two linked citizens merged, two staff at once).
+        first_links.setdefault(link.person_id, link)
+    links = list(first_links.values())
     if links:
         plans = {}
         for plan in CrisisPlan.objects.open().filter(person__in=[link.person_id for link in links]):
@@ -86,20 +89,14 @@ def known_caller(call, *, user, request=None, now=None):
 def link_number(*, call, person, user, request=None):
     """Link ``call``'s number to ``person``, so later calls from it show them; audited.
 
-    Linking twice is harmless and returns the existing link. Raises ``ValueError`` for a call
-    without a number (withheld, or its index already deleted by retention).
+    Linking again returns the existing link. Raises ``ValueError`` for a call without a number
+    (withheld, or its index already deleted by retention).
     """
     if not call.phone_index:
         raise ValueError("the call has no number to link")
-    try:
-        with transaction.atomic():
-            link, created = NumberLink.objects.get_or_create(
-                phone_index=call.phone_index, person=person, defaults={"linked_by": user}
-            )
-    except IntegrityError:
-        # Linked by someone else between the look-up and the insert.
-        link, created = NumberLink.objects.get(phone_index=call.phone_index, person=person), False
-    if created:
+    link = NumberLink.objects.filter(phone_index=call.phone_index, person=person).first()
+    if link is None:
+        link = NumberLink.objects.create(phone_index=call.phone_index, person=person, linked_by=user)
         audit(
             AuditAction.PHONE_LINK,
             request=request,
