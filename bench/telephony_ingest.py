@@ -74,10 +74,21 @@ def main():
     try:
         time.sleep(4)
         load_before = os.getloadavg()[0]
+        workers_before = _cpu_seconds(_children(server.pid))
+        client_before = time.process_time()
         result = load(args)
         # The machine's load while it ran: other processes share its cores (docs/performance.md).
         result["load_average_1min"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         result["cores"] = os.cpu_count()
+        # CPU time spent per request, which other processes' load does not change: what the
+        # rate would be with the cores to itself.
+        requests = result["requests"]
+        backends = _database_backends(psql, database)
+        result["cpu_ms_per_request"] = {
+            "gunicorn": round((_cpu_seconds(_children(server.pid)) - workers_before) * 1000 / requests, 2),
+            "postgresql": round(_cpu_seconds(backends) * 1000 / requests, 2),
+            "client": round((time.process_time() - client_before) * 1000 / requests, 2),
+        }
     finally:
         server.terminate()
         server.wait()
@@ -115,6 +126,30 @@ def main():
             indent=2,
         )
     )
+
+
+def _children(pid):
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _database_backends(psql, database):
+    """The PostgreSQL backends serving the bench's database (they live as long as gunicorn's
+    persistent connections, so their CPU time is the run's)."""
+    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    output = subprocess.run([*psql[:-1], "-Atc", query], capture_output=True, text=True, check=True).stdout
+    return [int(pid) for pid in output.split()]
+
+
+def _cpu_seconds(pids):
+    """User and system CPU time of ``pids`` (Linux ``/proc``), those gone since not counted."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load(args):
