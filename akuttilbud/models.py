@@ -137,6 +137,7 @@ class AuditAction(models.TextChoices):
     KEY_ROTATION = "key_rotation", _("CPR keys rotated")
     ENROLMENT_CODE = "enrolment_code", _("Two-factor enrolment code issued")
     RECOVERY_CODES = "recovery_codes", _("Two-factor recovery codes")
+    SMS = "sms", _("SMS sent")
 
 
 class AuditEventQuerySet(models.QuerySet):

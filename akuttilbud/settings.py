@@ -211,6 +211,13 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="akuttilbud@localhost")
+# Text messages to missed callers (telephony/sms): a backend class, as for e-mail. The console and
+# file backends are for development; telephony.sms.gatewayapi.SmsBackend sends through GatewayAPI.
+SMS_BACKEND = env.str("SMS_BACKEND", default="telephony.sms.console.SmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "tmp" / "sms.jsonl"))
+SMS_SENDER = env.str("SMS_SENDER", default="Akuttilbud")
+GATEWAYAPI_URL = env.str("GATEWAYAPI_URL", default="https://gatewayapi.com/rest/mtsms")
+GATEWAYAPI_TOKEN = env.str("GATEWAYAPI_TOKEN", default="")
 
 # Without a broker the embedded setup runs tasks in-process; cron runs the management commands.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -233,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
     "followup-reminders-hourly-catch-up": {
         "task": "crisisplans.tasks.send_due_followup_reminders_task",
         "schedule": crontab(minute=30),
+    },
+    "save-undescribed-calls": {
+        "task": "telephony.tasks.save_undescribed_calls_task",
+        "schedule": crontab(minute="*"),
     },
     "checkpoint-audit-chain": {
         "task": "akuttilbud.tasks.checkpoint_audit_chain_task",

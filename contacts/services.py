@@ -98,7 +98,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     if conversation and any(conversation.get(name) for name in CONVERSATION_FIELDS):
         _write_conversation(contact, user, conversation)
     audit(AuditAction.CREATE, request=request, user=user, obj=contact, person=contact.person)
-    logger.info("contact %s logged by user %s", contact.pk, user.pk)
+    logger.info("contact %s logged by user %s", contact.pk, getattr(user, "pk", None))
     return contact
 
 
@@ -502,16 +502,19 @@ def check_out_stay(*, stay, check_out, user, meals=None, note=None, request=None
 
 
 @transaction.atomic
-def register_callback(*, kind, received_at, phone, user, note="", person=None, request=None):
-    """Register a missed call, voicemail or SMS; due by the service's call-back goal."""
-    goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
+def register_callback(*, kind, received_at, phone, user, note="", person=None, due_at=None, request=None):
+    """Register a missed call, voicemail or SMS, due by the time promised (``due_at``) or else
+    by the service's call-back goal. ``phone`` is a normalised number (``akuttilbud.phone``)."""
+    if due_at is None:
+        goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
+        due_at = received_at + goal
     callback = Callback(
         kind=kind,
         received_at=received_at,
         phone=phone,
         note=note or "",
         person=person,
-        due_at=received_at + goal,
+        due_at=due_at,
         created_by=user,
     )
     callback.full_clean()

@@ -12,6 +12,7 @@ from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
+from telephony import desk as telephony_desk
 
 from . import services, timeline
 from .filters import ContactFilter
@@ -151,24 +152,52 @@ def shift_note_add(request):
 # Contacts
 
 
+def _save_quick_log(request, data, call):
+    """A call on the phone line becomes that call's one contact; without one, the desk's times."""
+    if call is not None:
+        return telephony_desk.log_call(
+            user=request.user,
+            session=call,
+            channel=data["channel"],
+            acuteness=data["acuteness"],
+            summary=data["summary"],
+            request=request,
+        )
+    data = {name: value for name, value in data.items() if name != "call"}
+    return services.quick_log(user=request.user, request=request, **data)
+
+
 @role_required(STAFF, LEADER)
 def quick_log(request):
+    """The quick log. While a call is live on the user's extension (or one is asked for with
+    ``?call=``) it describes that call, with the call's own times."""
     form = QuickLogForm(
         request.POST or None, initial={"answered_at": timezone.now().isoformat(timespec="seconds")}
     )
+    if request.method == "POST":
+        call_id = form.cleaned_data.get("call") if form.is_valid() else None
+    else:
+        call_id = _int_or_none(request.GET.get("call"))
+    call = telephony_desk.call_to_describe(request.user, call_id)
     if request.method == "POST" and form.is_valid():
         try:
             return save_once(
                 request,
                 form,
-                save=lambda: services.quick_log(user=request.user, request=request, **form.cleaned_data),
+                save=lambda: _save_quick_log(request, form.cleaned_data, call),
                 url_for=_contact_url,
                 message=_("The contact was saved. You can complete it from today's list."),
             )
         except ValidationError as error:
             _add_errors(form, error)
-    answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
-    return render(request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at})
+    if call is not None:
+        form.initial["call"] = call.pk
+        answered_at = call.answered_at.isoformat(timespec="seconds")
+    else:
+        answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
+    return render(
+        request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at, "call": call}
+    )
 
 
 @role_required(STAFF, LEADER)
@@ -474,8 +503,22 @@ def stay_check_out(request, stay_id):
 # Call-backs
 
 
+FIND_PERSON = "find_person"
+
+
 @role_required(STAFF, LEADER)
+@sensitive_post_parameters("phone", "person_term")
 def callback_add(request):
+    """Register a call-back. "Find" posts the form back with the citizens matching the name
+    typed, to pick one, and keeps everything typed; "Register" saves."""
+    if request.method == "POST" and FIND_PERSON in request.POST:
+        term = request.POST.get("person_term", "")[:120]
+        persons = services.search_persons(term=term, user=request.user, request=request) if term else []
+        initial = {name: value for name, value in request.POST.items() if name != FIND_PERSON}
+        form = CallbackForm(initial=initial, persons=persons)
+        return render(
+            request, "contacts/callback_form.html", {"form": form, "searched": bool(term), "persons": persons}
+        )
     form = CallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "received_at": form.cleaned_data["received_at"] or timezone.now()}

@@ -1,4 +1,5 @@
-"""Writes of the phone line: the events that make a call, and what a call leads to.
+"""Writes of the phone line: the events that make a call, and what a call leads to
+(``callbacks`` for missed calls, ``desk`` for the contact an answered call becomes).
 
 ``record_call_event`` is the one door every switchboard adapter goes through (the signed event
 API, Twilio, Asterisk, the CDR import).
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
 
+from . import callbacks, desk
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
 
 logger = logging.getLogger(__name__)
@@ -133,6 +135,7 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
     if number is not None and not session.has_phone:
         session.set_phone(number)
         session.caller_withheld = False
+    previous_status = session.status
     _apply(
         session,
         kind=kind,
@@ -141,7 +144,10 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         hung_up_by=hung_up_by,
         staff_by_extension=_staff_by_extension(kind, extension),
     )
+    callbacks.follow_up(session, previous_status=previous_status, number=number)
     session.save()
+    if kind == EventKind.ENDED:
+        desk.end_contact(session)
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session

@@ -10,13 +10,14 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from akuttilbud.roles import LEADER, role_required
+from akuttilbud.roles import LEADER, STAFF, role_required
 
-from . import services, signing
+from . import desk, services, signing
 from .forms import EventForm, ExtensionFormSet, LineFormSet, TelephonySettingsForm
 from .models import Extension, Line, TelephonySettings
 
@@ -117,3 +118,9 @@ def line_settings(request):
         "telephony/line_settings.html",
         {"settings_form": settings_form, "lines": lines, "extensions": extensions},
     )
+
+
+@role_required(STAFF, LEADER)
+def board_calls(request):
+    """The board's calls section: the user's live calls, calls to describe, calls not described."""
+    return render(request, "telephony/_board_calls.html", desk.board_calls(request.user, timezone.now()))
