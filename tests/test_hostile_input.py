@@ -6,11 +6,13 @@ numbers, or leave it out. The test client re-raises any exception a view lets th
 500 fails the example with its traceback.
 """
 
+import datetime
 import uuid
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +34,7 @@ from contacts.forms import (
 from crisisplans.forms import PEOPLE_SECTIONS, FollowUpRecordForm, PlanForm, WellbeingScoreForm
 from partners.forms import AgreementForm, PartnerForm, ReferralForm
 from reporting.forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
+from telephony import services as telephony_services
 from tests.factories import UserFactory
 from tests.helpers import require_postgres
 from tests.test_permission_matrix import build_records
@@ -206,8 +209,39 @@ TARGETS = {
         (),
         "staff",
         "post",
-        lambda r: {**_fields(CallbackForm), "kind": "missed_call", "phone": "20304050", "note": "Ring"},
+        lambda r: (
+            {**_fields(CallbackForm), "kind": "missed_call", "phone": "20304050", "note": "Ring"}
+            | {"due_at": "2099-03-07 22:00", "person": str(r["person_id"])}
+        ),
     ),
+    "callback find person": (
+        "contacts:callback_add",
+        (),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(CallbackForm), "kind": "voicemail", "phone": "20304050", "person_term": "Jonas"}
+            | {"find_person": "1", "person": str(r["person_id"])}
+        ),
+    ),
+    "quick log of a call": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(QuickLogForm), "summary": "Ringede", "acuteness": "3", "channel": "phone"}
+            | {"call": str(r["call_id"])}
+        ),
+    ),
+    "quick log opened for a call": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "get",
+        lambda r: {"call": str(r["call_id"])},
+    ),
+    "board calls": ("telephony:board_calls", (), "staff", "get", lambda r: {"since": "2026-03-07"}),
     "callback complete": (
         "contacts:callback_complete",
         ("callback_id",),
@@ -462,12 +496,29 @@ TARGETS = {
 }
 
 
+def _answered_call():
+    start = timezone.now() - datetime.timedelta(minutes=3)
+    for event, seconds in (("ringing", 0), ("answered", 20)):
+        call = telephony_services.record_call_event(
+            call_id="fjendtlig",
+            event=event,
+            at=start + datetime.timedelta(seconds=seconds),
+            line="akut",
+            caller="+4512345678",
+            extension="201",
+            event_id=f"fjendtlig-{event}",
+            source="test",
+        )
+    return call
+
+
 def _records_and_client(role):
     records = build_records()
     records["staff_id"] = UserFactory(username="lokal-201", role=Role.STAFF).pk
     from contacts.models import Stay
 
     records["stay"] = Stay.objects.get(pk=records["stay_id"])
+    records["call_id"] = _answered_call().pk
     client = Client(raise_request_exception=True)
     if role != "anonymous":
         client.force_login(UserFactory(username=f"fjendtlig-{role}", role=getattr(Role, role.upper())))

@@ -7,10 +7,8 @@ from . import BaseSmsBackend
 class SmsBackend(BaseSmsBackend):
     """Writes each message to standard output, the number shown by its last four digits."""
 
-    stream = sys.stdout
-
     def send(self, number, text):
         message_id = f"console-{uuid.uuid4().hex[:12]}"
-        self.stream.write(f"SMS {message_id} to {self.masked(number)}: {text}\n")
-        self.stream.flush()
+        sys.stdout.write(f"SMS {message_id} to {self.masked(number)}: {text}\n")
+        sys.stdout.flush()
         return message_id
