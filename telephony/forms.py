@@ -68,3 +68,13 @@ class TelephonySettingsForm(forms.ModelForm):
             "number_retention_days",
             "index_retention_days",
         ]
+
+    def clean_sms_text(self):
+        # The message may reach another person's phone: it names the time, never a placeholder
+        # for anything else.
+        text = self.cleaned_data["sms_text"]
+        if "{time}" not in text:
+            raise forms.ValidationError(_("Put {time} where the promised time goes."))
+        if "{" in text.replace("{time}", "") or "}" in text.replace("{time}", ""):
+            raise forms.ValidationError(_("Only {time} may stand in braces."))
+        return text

@@ -36,6 +36,7 @@ class Command(BaseCommand):
                     "crisisplans",
                     "partners",
                     "reporting",
+                    "telephony",
                 } and module_has_submodule(config.module, "demo"):
                     import_string(f"{config.name}.demo.seed")(rng=rng, users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo users (user name / password):"))
