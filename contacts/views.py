@@ -512,9 +512,12 @@ def callback_add(request):
     """Register a call-back. "Find" posts the form back with the citizens matching the name
     typed, to pick one, and keeps everything typed; "Register" saves."""
     if request.method == "POST" and FIND_PERSON in request.POST:
-        term = request.POST.get("person_term", "")[:120]
-        persons = services.search_persons(term=term, user=request.user, request=request) if term else []
         initial = {name: value for name, value in request.POST.items() if name != FIND_PERSON}
+        try:
+            term = CallbackForm.base_fields["person_term"].clean(request.POST.get("person_term", ""))
+        except ValidationError:
+            term = ""
+        persons = services.search_persons(term=term, user=request.user, request=request) if term else []
         form = CallbackForm(initial=initial, persons=persons)
         return render(
             request, "contacts/callback_form.html", {"form": form, "searched": bool(term), "persons": persons}

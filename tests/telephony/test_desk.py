@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Contact
+from reporting.figures import contacts_by_channel
+from reporting.periods import Period
 from telephony import desk, services
 from telephony.models import CallSession, TelephonySettings
 from telephony.tasks import save_undescribed_calls_task
@@ -196,3 +198,20 @@ def test_two_runs_at_once_save_each_undescribed_call_once():
     assert errors == []
     assert Contact.objects.count() == 20
     assert CallSession.objects.filter(contact__isnull=True).count() == 0
+
+
+def test_the_dashboard_counts_each_answered_call_once_however_it_became_a_contact(staff_client, desk_phone):
+    described = _answered("described", ago=3600)
+    _quick_log(staff_client, call=str(described.pk))
+    _quick_log(staff_client, call=str(described.pk))
+    record("described", "ended", timezone.now() - datetime.timedelta(minutes=50))
+    _ended_call("left", 45)
+    for _run in range(2):
+        desk.save_undescribed_calls(now=timezone.now())
+    today = timezone.localdate()
+    figures = contacts_by_channel(
+        Period(today - datetime.timedelta(days=1), today + datetime.timedelta(days=1))
+    )
+    answered = CallSession.objects.filter(status="answered").count()
+    assert answered == 2
+    assert figures[("phone", "in")] == answered

@@ -127,11 +127,12 @@ def test_a_call_that_got_through_before_the_missed_one_closes_nothing():
 def test_a_missed_call_with_its_call_back_takes_a_bounded_number_of_queries(django_assert_max_num_queries):
     record("q", "ringing", 0)
     # The line, the event's id, the locked session, the event, the settings, the open call-backs,
-    # the call-back and its audit (with their savepoints), the session.
-    with django_assert_max_num_queries(17):
+    # the call-back and its audit (with their savepoints, and PostgreSQL's lock of the audit
+    # chain), the session.
+    with django_assert_max_num_queries(18):
         record("q", "ended", 30)
     # A call whose first event is its voicemail: the session is made as well.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         record("q2", "voicemail", 30, caller="+4587654321")
     assert Callback.objects.count() == 2
 
