@@ -203,3 +203,12 @@ def test_a_promised_time_before_the_call_is_refused_keeping_what_was_typed(staff
 def test_no_session_of_a_withheld_caller_keeps_a_number():
     record("w", "ringing", 0, caller="anonymous")
     assert not CallSession.objects.get().has_phone
+
+
+def test_an_answer_reported_after_the_end_closes_the_call_back_the_end_made():
+    record("late", "ringing", 0)
+    record("late", "ended", 300)
+    assert Callback.objects.open().count() == 1
+    session = record("late", "answered", 30, extension="201")
+    assert session.status == "answered"
+    assert Callback.objects.get().closed_by == CallbackClosure.GOT_THROUGH
