@@ -11,7 +11,8 @@ The definitions are the call centres' common ones (``docs/telephony.md``):
 - *voicemail*: the caller left a message instead of waiting;
 - *service level* = answered within the goal ÷ (offered − short abandons); *abandon rate* =
   abandoned beyond the grace time ÷ (offered − short abandons);
-- the *median*, *90th percentile* (nearest rank) and *longest* wait of the answered calls.
+- the *median* and *90th percentile* (both by nearest rank, as every figure of the app) and the
+  *longest* wait of the answered calls.
 
 Every duration is taken in whole seconds, rounded down, as the exports give it, so a figure
 rebuilt from the files is the same.
@@ -19,8 +20,10 @@ rebuilt from the files is the same.
 
 import datetime
 import math
-import statistics
+from collections import Counter
 from dataclasses import dataclass
+
+from akuttilbud.percentiles import nearest_rank
 
 from .models import CallStatus
 
@@ -60,7 +63,7 @@ class ServiceLevel:
         ``goal`` and ``grace`` are timedeltas, compared in whole seconds as the waits are."""
         goal_seconds, grace_seconds = wait_seconds(goal), wait_seconds(grace)
         offered = answered = within_goal = abandoned = short = voicemail = busy_failed = 0
-        waits = []
+        waits = Counter()
         for call in calls:
             status = call["status"]
             if status == CallStatus.OUTGOING:
@@ -72,7 +75,7 @@ class ServiceLevel:
             if call["answered_at"] is not None:
                 answered += 1
                 wait = wait_seconds(call["answered_at"] - call["ringing_at"])
-                waits.append(wait)
+                waits[wait] += 1
                 within_goal += wait <= goal_seconds
             elif status == CallStatus.VOICEMAIL:
                 voicemail += 1
@@ -81,7 +84,7 @@ class ServiceLevel:
                     short += 1
                 else:
                     abandoned += 1
-        waits.sort()
+        waits = sorted(waits.items())
         return cls(
             offered=offered,
             answered=answered,
@@ -90,20 +93,12 @@ class ServiceLevel:
             short_abandons=short,
             voicemail=voicemail,
             busy_failed=busy_failed,
-            median_wait_seconds=round(statistics.median(waits)) if waits else None,
-            p90_wait_seconds=nearest_rank(waits, 0.9),
-            longest_wait_seconds=waits[-1] if waits else None,
+            median_wait_seconds=nearest_rank(waits, 50),
+            p90_wait_seconds=nearest_rank(waits, 90),
+            longest_wait_seconds=waits[-1][0] if waits else None,
         )
 
 
 def wait_seconds(wait):
     """A wait in whole seconds, rounded down: 1 min 59.9 s is 119 s, within a 2-minute goal."""
     return math.floor(wait / datetime.timedelta(seconds=1))
-
-
-def nearest_rank(ordered, share):
-    """The nearest-rank percentile of an ascending list: the smallest value with at least
-    ``share`` of the values at or below it."""
-    if not ordered:
-        return None
-    return ordered[max(1, math.ceil(share * len(ordered))) - 1]

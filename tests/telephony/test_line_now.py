@@ -15,7 +15,7 @@ from akuttilbud.middleware import LAST_ACTIVITY_KEY
 from akuttilbud.models import ServiceSettings
 from telephony import live, services
 from telephony.models import CallSession, CallStatus, TelephonySettings
-from telephony.service_level import COLUMNS, ServiceLevel, nearest_rank
+from telephony.service_level import COLUMNS, ServiceLevel
 from tests.factories import UserFactory
 
 from .factories import ExtensionFactory
@@ -76,7 +76,7 @@ def test_service_level_follows_the_call_centre_definitions_at_each_edge():
     assert level.counted == 7
     assert level.service_level == pytest.approx(3 / 7)
     assert level.abandon_rate == pytest.approx(2 / 7)
-    # Waits 10, 120, 120, 121 s.
+    # Waits 10, 120, 120, 121 s: the median by nearest rank is the lower middle one.
     assert (level.median_wait_seconds, level.p90_wait_seconds, level.longest_wait_seconds) == (120, 121, 121)
 
 
@@ -84,14 +84,6 @@ def test_no_calls_gives_no_rates_rather_than_zero():
     level = ServiceLevel.of([], goal=GOAL, grace=GRACE)
     assert level.service_level is None and level.abandon_rate is None
     assert level.median_wait_seconds is None
-
-
-@pytest.mark.parametrize(
-    ("values", "share", "expected"),
-    [([1], 0.9, 1), ([1, 2], 0.5, 1), (list(range(1, 11)), 0.9, 9), (list(range(1, 12)), 0.9, 10)],
-)
-def test_the_90th_percentile_is_the_nearest_rank(values, share, expected):
-    assert nearest_rank(values, share) == expected
 
 
 @pytest.mark.django_db
