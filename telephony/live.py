@@ -21,7 +21,7 @@ from django.utils import timezone
 from akuttilbud.models import ServiceSettings
 
 from .models import CallSession, CallStatus, TelephonySettings
-from .service_level import COLUMNS, ServiceLevel, wait_seconds
+from .service_level import service_level
 
 logger = logging.getLogger(__name__)
 
@@ -40,12 +40,12 @@ KEEPALIVE_SECONDS = 10
 class LineNow:
     ringing: list  # CallSession, longest waiting first
     on_the_phone: list  # CallSession, with answered_by
-    today: ServiceLevel
+    today: object  # service_level.ServiceLevel
     at: datetime.datetime
 
     @property
     def longest_current_wait_seconds(self):
-        return wait_seconds(self.at - self.ringing[0].ringing_at) if self.ringing else None
+        return int((self.at - self.ringing[0].ringing_at).total_seconds()) if self.ringing else None
 
 
 def line_now(now=None):
@@ -60,8 +60,8 @@ def line_now(now=None):
     start_of_day = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
     service = ServiceSettings.load()
     line_settings = TelephonySettings.load()
-    today = ServiceLevel.of(
-        CallSession.objects.in_period(start_of_day, now + datetime.timedelta(seconds=1)).values(*COLUMNS),
+    today = service_level(
+        CallSession.objects.in_period(start_of_day, now + datetime.timedelta(seconds=1)),
         goal=datetime.timedelta(minutes=service.goal_phone_wait_minutes),
         grace=datetime.timedelta(seconds=line_settings.grace_seconds),
     )

@@ -15,7 +15,7 @@ from akuttilbud.middleware import LAST_ACTIVITY_KEY
 from akuttilbud.models import ServiceSettings
 from telephony import live, services
 from telephony.models import CallSession, CallStatus, TelephonySettings
-from telephony.service_level import COLUMNS, ServiceLevel
+from telephony.service_level import service_level
 from tests.factories import UserFactory
 
 from .factories import ExtensionFactory
@@ -45,31 +45,31 @@ def record(call_id, event, at, *, caller="+4512345678", extension=""):
     )
 
 
-def call(status, ringing, answered=None, ended=None):
-    """A call as ``ServiceLevel.of`` reads it; times in seconds after an instant."""
-    t0 = datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC)
-
-    def at(seconds):
-        return None if seconds is None else t0 + datetime.timedelta(seconds=seconds)
-
-    return {"status": status, "ringing_at": at(ringing), "answered_at": at(answered), "ended_at": at(ended)}
+T0 = datetime.datetime(2026, 3, 7, 21, 0, tzinfo=datetime.UTC)
 
 
-def test_service_level_follows_the_call_centre_definitions_at_each_edge():
-    calls = [
-        call(CallStatus.ANSWERED, 0, 120, 300),  # exactly the goal: within
-        call(CallStatus.ANSWERED, 0, 120.9, 300),  # 120 whole seconds: within
-        call(CallStatus.ANSWERED, 0, 121, 300),  # over
-        call(CallStatus.IN_PROGRESS, 0, 10),  # still talking: answered within
-        call(CallStatus.ABANDONED, 0, None, 4.9),  # a short abandon
-        call(CallStatus.ABANDONED, 0, None, 5),  # at the grace time: abandoned
-        call(CallStatus.ABANDONED, 0, None, 400),
-        call(CallStatus.VOICEMAIL, 0, None, 60),
-        call(CallStatus.BUSY_FAILED, 0, None, 0),  # never rang through
-        call(CallStatus.OUTGOING, 0, 0, 100),  # not offered
-    ]
+def a_call(number, *events):
+    """A call on the line from ``(event, seconds after it rang, extension)`` triples."""
+    record(f"call-{number}", "ringing", T0)
+    for kind, seconds, *extension in events:
+        record(f"call-{number}", kind, T0 + datetime.timedelta(seconds=seconds), extension="".join(extension))
 
-    level = ServiceLevel.of(calls, goal=GOAL, grace=GRACE)
+
+@pytest.mark.django_db
+def test_service_level_follows_the_call_centre_definitions_at_each_edge(django_assert_max_num_queries):
+    a_call(1, ("answered", 120), ("ended", 300))  # exactly the goal: within
+    a_call(2, ("answered", 120.9), ("ended", 300))  # 120 whole seconds: within
+    a_call(3, ("answered", 121), ("ended", 300))  # over
+    a_call(4, ("answered", 10))  # still talking: answered within
+    a_call(5, ("ended", 4.9))  # a short abandon
+    a_call(6, ("ended", 5))  # at the grace time: abandoned
+    a_call(7, ("ended", 400))
+    a_call(8, ("voicemail", 30), ("ended", 60))
+    a_call(9, ("busy", 0))  # never rang through
+    record("out", "outgoing", T0)  # not offered
+
+    with django_assert_max_num_queries(2):
+        level = service_level(CallSession.objects.all(), goal=GOAL, grace=GRACE)
 
     assert (level.offered, level.answered, level.answered_within_goal) == (8, 4, 3)
     assert (level.abandoned, level.short_abandons, level.voicemail, level.busy_failed) == (2, 1, 1, 1)
@@ -80,8 +80,10 @@ def test_service_level_follows_the_call_centre_definitions_at_each_edge():
     assert (level.median_wait_seconds, level.p90_wait_seconds, level.longest_wait_seconds) == (120, 121, 121)
 
 
+@pytest.mark.django_db
 def test_no_calls_gives_no_rates_rather_than_zero():
-    level = ServiceLevel.of([], goal=GOAL, grace=GRACE)
+    level = service_level(CallSession.objects.all(), goal=GOAL, grace=GRACE)
+    assert level.offered == 0
     assert level.service_level is None and level.abandon_rate is None
     assert level.median_wait_seconds is None
 
@@ -100,15 +102,15 @@ def test_the_view_shows_who_rings_who_talks_and_today_recomputed_from_the_sessio
     record("gone", "ended", now - datetime.timedelta(seconds=30))
     client.force_login(staff)
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("telephony:line_now"))
 
     line = response.context["line"]
     assert [c.call_id for c in line.ringing] == ["waiting"]
     assert [c.call_id for c in line.on_the_phone] == ["talking"]
     assert line.longest_current_wait_seconds >= 75
-    expected = ServiceLevel.of(
-        CallSession.objects.values(*COLUMNS),
+    expected = service_level(
+        CallSession.objects.all(),
         goal=datetime.timedelta(minutes=ServiceSettings.load().goal_phone_wait_minutes),
         grace=datetime.timedelta(seconds=TelephonySettings.load().grace_seconds),
     )
