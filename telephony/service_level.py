@@ -21,6 +21,8 @@ rebuilt from the files is the same.
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.functions import ExtractHour
+from django.utils import timezone
 
 from akuttilbud.expressions import WholeSeconds
 from akuttilbud.percentiles import nearest_rank
@@ -99,3 +101,16 @@ def service_level(calls, *, goal, grace):
         p90_wait_seconds=nearest_rank(waits, 90),
         longest_wait_seconds=waits[-1][0] if waits else None,
     )
+
+
+def by_hour(calls, *, goal, grace):
+    """The counts of ``service_level`` for each local hour of the day the calls rang in: one
+    query, ``{hour: {"offered": …, "answered_within_goal": …, …}}`` for the hours with calls."""
+    rows = (
+        _with_seconds(calls)
+        .annotate(hour=ExtractHour("ringing_at", tzinfo=timezone.get_current_timezone()))
+        .values("hour")
+        .annotate(**counts(goal=goal, grace=grace))
+        .order_by("hour")
+    )
+    return {row.pop("hour"): row for row in rows}

@@ -15,7 +15,7 @@ from akuttilbud.middleware import LAST_ACTIVITY_KEY
 from akuttilbud.models import ServiceSettings
 from telephony import live, services
 from telephony.models import CallSession, CallStatus, TelephonySettings
-from telephony.service_level import service_level
+from telephony.service_level import by_hour, service_level
 from tests.factories import UserFactory
 
 from .factories import ExtensionFactory
@@ -78,6 +78,24 @@ def test_service_level_follows_the_call_centre_definitions_at_each_edge(django_a
     assert level.abandon_rate == pytest.approx(2 / 7)
     # Waits 10, 120, 120, 121 s: the median by nearest rank is the lower middle one.
     assert (level.median_wait_seconds, level.p90_wait_seconds, level.longest_wait_seconds) == (120, 121, 121)
+
+
+@pytest.mark.django_db
+def test_calls_count_in_the_local_hour_they_rang_in_across_a_dst_change():
+    # 26 October 2025: Copenhagen's clocks go back at 03:00 CEST to 02:00 CET, so 02:xx twice.
+    first_0230 = datetime.datetime(2025, 10, 26, 0, 30, tzinfo=datetime.UTC)
+    second_0230 = datetime.datetime(2025, 10, 26, 1, 30, tzinfo=datetime.UTC)
+    for number, at in enumerate(
+        [first_0230, second_0230, datetime.datetime(2025, 10, 26, 9, 0, tzinfo=datetime.UTC)]
+    ):
+        record(f"dst-{number}", "ringing", at)
+        record(f"dst-{number}", "answered", at + datetime.timedelta(seconds=30 + 200 * number))
+
+    hours = by_hour(CallSession.objects.all(), goal=GOAL, grace=GRACE)
+
+    assert sorted(hours) == [2, 10]
+    assert (hours[2]["offered"], hours[2]["answered_within_goal"]) == (2, 1)
+    assert (hours[10]["offered"], hours[10]["answered_within_goal"]) == (1, 0)
 
 
 @pytest.mark.django_db
