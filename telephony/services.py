@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
 
-from . import callbacks, desk
+from . import callbacks, desk, live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
 
 logger = logging.getLogger(__name__)
@@ -148,6 +148,7 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
     session.save()
     if kind == EventKind.ENDED:
         desk.end_contact(session)
+    live.announce_after_commit(line.code)
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session

@@ -8,4 +8,6 @@ urlpatterns = [
     path("events/", views.events, name="events"),
     path("settings/", views.line_settings, name="line_settings"),
     path("board/calls/", views.board_calls, name="board_calls"),
+    path("line/", views.line_now, name="line_now"),
+    path("line/stream/", views.line_now_stream, name="line_now_stream"),
 ]
