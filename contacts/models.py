@@ -510,9 +510,7 @@ class CallbackKind(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
-class CallbackClosure(models.TextChoices):
-    """How a call-back was closed: by the desk, or by the phone line itself."""
-
+class CallbackClosure(models.TextChoices):  # By the desk, or by the phone line itself.
     DESK = "", _("Called back from the desk")
     GOT_THROUGH = "got_through", _("Closed: the caller got through")
     CALLED_OUT = "called_out", _("Closed: called back from the line")
@@ -525,15 +523,6 @@ class CallbackQuerySet(models.QuerySet):
     def for_number(self, number):
         """Call-backs owed to a normalised number (``akuttilbud.phone.normalise``)."""
         return self.filter(phone=number)
-
-    def closed_by_line_since(self, since):
-        """Call-backs the phone line closed itself since ``since``, the latest first."""
-        return (
-            self.exclude(closed_by=CallbackClosure.DESK)
-            .filter(done_at__gte=since)
-            .select_related("person")
-            .order_by("-done_at")
-        )
 
     def overdue(self, now):
         return self.open().filter(due_at__lt=now)
@@ -562,20 +551,12 @@ class Callback(models.Model):
         related_name="callbacks",
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    due_at = models.DateTimeField(
-        _("promised by"), help_text=_("The time the caller was promised a call-back by.")
-    )
+    due_at = models.DateTimeField(_("call back by"))
     done_at = models.DateTimeField(_("called back"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    closed_by = models.CharField(
-        _("closed by"),
-        max_length=12,
-        choices=CallbackClosure.choices,
-        default=CallbackClosure.DESK,
-        blank=True,
-    )
+    closed_by = models.CharField(_("closed by"), max_length=12, choices=CallbackClosure.choices, blank=True)
     contact = models.OneToOneField(
         Contact,
         verbose_name=_("call-back contact"),

@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 
 from contacts import services as contact_services
-from contacts.models import Callback, CallerRole, Contact, Direction
+from contacts.models import Callback, CallbackClosure, CallerRole, Contact, Direction
 
 from .models import CallSession, CallStatus, TelephonySettings
 
@@ -144,5 +144,8 @@ def board_calls(user, now):
         )
         .select_related("contact", "answered_by")
         .order_by("-ringing_at")[:20],
-        "callbacks_closed_by_line": Callback.objects.closed_by_line_since(since)[:10],
+        "callbacks_closed_by_line": Callback.objects.exclude(closed_by=CallbackClosure.DESK)
+        .filter(done_at__gte=since)
+        .select_related("person")
+        .order_by("-done_at")[:10],
     }

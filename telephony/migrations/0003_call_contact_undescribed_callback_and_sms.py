@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0009_callback_closed_by_and_promised_time'),
+        ('contacts', '0009_callback_closed_by'),
         ('telephony', '0002_seed_line'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
