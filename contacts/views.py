@@ -240,6 +240,8 @@ def contact_detail(request, contact_id):
         else:
             messages.success(request, _("The contact was saved."))
             return redirect("contacts:contact_detail", contact_id=contact.pk)
+    # The page shows the citizen the contact is tied to and what was said: a read of their data.
+    audit(AuditAction.VIEW, request=request, obj=contact, person_id=contact.person_id)
     context = {
         "contact": contact,
         "form": form,
@@ -315,7 +317,7 @@ def person_create(request):
                 message=_("The citizen was created."),
             )
         except services.DuplicateCPR as error:
-            duplicate = error.existing
+            duplicate = services.disclose_duplicate(error=error, user=request.user, request=request)
             _add_errors(form, error)
         except ValidationError as error:
             _add_errors(form, error)
@@ -383,7 +385,7 @@ def person_identify(request, person_id):
                 person=person, cpr=form.cleaned_data["cpr"], user=request.user, request=request
             )
         except services.DuplicateCPR as error:
-            duplicate = error.existing
+            duplicate = services.disclose_duplicate(error=error, user=request.user, request=request)
             _add_errors(form, error)
         except ValidationError as error:
             _add_errors(form, error)

@@ -173,12 +173,14 @@ def build_statement(*, municipality, month, now=None):
 
 
 def audit_statement(statement, *, route, request=None, user=None):
-    """Producing a statement lists CPR numbers, so every one is audited (never the numbers)."""
+    """Producing a statement lists CPR numbers, so it is audited as one event linked to every
+    citizen on it (never the numbers)."""
     audit(
         AuditAction.BILLING_STATEMENT,
         request=request,
         user=user,
         obj=statement.agreement,
+        person_ids=[row.person_id for row in statement.rows],
         detail={
             "municipality": statement.municipality.code,
             "month": statement.month_label,

@@ -28,14 +28,16 @@ def record_export(*, kind, period, dialect, request=None, user=None, via="web"):
 
 
 def record_linkage_key(*, period, reason, request):
-    """Audit a register-linkage key (with the leader's stated reason) and return its row count."""
-    rows = exports.linkage_count(period)
+    """Audit a register-linkage key (with the leader's stated reason), linked to every citizen
+    whose CPR number it holds, and return its row count."""
+    person_ids = exports.linkage_person_ids(period)
     audit(
         AuditAction.LINKAGE_KEY,
         request=request,
-        detail={**_period_detail(period), "rows": rows, "reason": reason},
+        person_ids=person_ids,
+        detail={**_period_detail(period), "rows": len(person_ids), "reason": reason},
     )
-    return rows
+    return len(person_ids)
 
 
 @transaction.atomic
