@@ -137,6 +137,8 @@ class AuditAction(models.TextChoices):
     KEY_ROTATION = "key_rotation", _("CPR keys rotated")
     ENROLMENT_CODE = "enrolment_code", _("Two-factor enrolment code issued")
     RECOVERY_CODES = "recovery_codes", _("Two-factor recovery codes")
+    SECOND_FACTOR = "second_factor", _("Second factor given")
+    SETTINGS_CHANGE = "settings_change", _("Settings changed")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -232,6 +234,30 @@ class AuditEventPerson(models.Model):
 
     def __str__(self):
         return f"{self.event_id} {self.person_id}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code, issued by another leader or an administrator, that lets ``user`` set up
+    two-factor login: the password alone must not be enough to enrol a device.
+
+    Only a password-style hash is stored; the issuer sees the code once and hands it over.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    issued_by = models.ForeignKey(
+        User, verbose_name=_("issued by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    code_hash = models.CharField(max_length=128)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self):
+        return f"{self.user_id} {self.issued_at:%Y-%m-%d %H:%M}"
 
 
 class HasCPR(models.Model):

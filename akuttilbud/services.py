@@ -5,14 +5,11 @@ import datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit as audit_module
 from . import audit_database
 from .audit import audit
 from .models import AuditAction, AuditEvent, AuditEventPerson
-from .two_factor import OTP_DEVICE_SESSION_KEY, mark_second_factor
 
 
 def purge_old_audit_events():
@@ -127,23 +124,3 @@ def _restore_triggers(cursor, vendor, saved):
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
     for definition in saved:
         cursor.execute(definition)
-
-
-def start_totp_setup(*, user):
-    """The user's unconfirmed TOTP device, made on first use so the secret stays the same
-    between showing it and checking the first code."""
-    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "TOTP"})
-    return device
-
-
-def confirm_totp_device(*, request, device):
-    """Turn on two-factor for the user after their first correct code, and mark this session verified."""
-    with transaction.atomic():
-        device.confirmed = True
-        device.full_clean()
-        device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-        audit(AuditAction.UPDATE, request=request, obj=device, detail={"two_factor": "on"})
-    otp_login(request, device)
-    mark_second_factor(request, method="totp")
-    request.session[OTP_DEVICE_SESSION_KEY] = True

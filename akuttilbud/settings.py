@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "akuttilbud",
     "contacts",
     "crisisplans",
@@ -167,8 +168,15 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Two-factor (TOTP) is optional for everyone; users of these roles must use it (e.g. "leader,evaluator").
-OTP_REQUIRED_FOR_ROLES = env.list("OTP_REQUIRED_FOR_ROLES", default=[])
+# Users of these roles must give a second factor at each login; anyone else may turn it on. In
+# production leaders and evaluators must (they reach the audit log, CPR numbers in bulk and the
+# exports); "staff,leader,evaluator" widens it to everyone. A development machine asks no one, so
+# `make run` works without a phone.
+OTP_REQUIRED_FOR_ROLES = env.list(
+    "OTP_REQUIRED_FOR_ROLES", default=["leader", "evaluator"] if PRODUCTION else []
+)
+# How long a two-factor enrolment code (issued by a leader or an administrator) can be used.
+OTP_ENROLMENT_CODE_HOURS = env.int("OTP_ENROLMENT_CODE_HOURS", default=72)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Akuttilbud")
 
 # Shared PCs: a session ends after this much inactivity; the board's polling does not count.

@@ -441,8 +441,28 @@ TARGETS = {
             | {"from_date": "2026-01-01", "to_date": "", "page": "2"}
         ),
     ),
-    "two-factor setup": ("otp_setup", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor setup": (
+        "otp_setup",
+        (),
+        "staff",
+        "post",
+        lambda r: {"enrolment_code": "ABCD-EFGH-JKMN", "code": "123456", "next": "/"},
+    ),
     "two-factor verify": ("otp_verify", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor recovery code": (
+        "otp_verify",
+        (),
+        "staff",
+        "post",
+        lambda r: {"recovery_code": "abcd2345", "next": "/"},
+    ),
+    "two-factor enrolment code issue": (
+        "enrolment_code_issue",
+        (),
+        "leader",
+        "post",
+        lambda r: {"user": str(r["staff_id"])},
+    ),
     "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
     "phone line settings": (
         "telephony:line_settings",

@@ -45,6 +45,7 @@ EXPECTED = {
     "otp_setup": {"anonymous": LOGIN, "staff": 200, "leader": 200, "evaluator": 200},
     # Without a device the code page sends the user to set one up.
     "otp_verify": {"anonymous": LOGIN, "staff": 302, "leader": 302, "evaluator": 302},
+    "enrolment_code_issue": _leader(),
     "access_report": _leader(),
     "contacts:board": _desk(),
     "contacts:shift_note_add": _desk(405, 405),
