@@ -169,12 +169,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # Users of these roles must give a second factor at each login; anyone else may turn it on. In
-# production leaders and evaluators must (they reach the audit log, CPR numbers in bulk and the
-# exports); "staff,leader,evaluator" widens it to everyone. A development machine asks no one, so
+# production leaders and evaluators always must (they reach the audit log, CPR numbers in bulk
+# and the exports), and the setting can only add to them ("staff" asks everyone): an empty value
+# left over in an old .env must not turn it off. A development machine asks only those listed, so
 # `make run` works without a phone.
-OTP_REQUIRED_FOR_ROLES = env.list(
-    "OTP_REQUIRED_FOR_ROLES", default=["leader", "evaluator"] if PRODUCTION else []
-)
+_OTP_ALWAYS_IN_PRODUCTION = ["leader", "evaluator"] if PRODUCTION else []
+OTP_REQUIRED_FOR_ROLES = _OTP_ALWAYS_IN_PRODUCTION + [
+    role for role in env.list("OTP_REQUIRED_FOR_ROLES", default=[]) if role not in _OTP_ALWAYS_IN_PRODUCTION
+]
 # How long a two-factor enrolment code (issued by a leader or an administrator) can be used.
 OTP_ENROLMENT_CODE_HOURS = env.int("OTP_ENROLMENT_CODE_HOURS", default=72)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Akuttilbud")

@@ -59,7 +59,7 @@ def lene():
     return UserFactory(username="lene", role=Role.LEADER)
 
 
-def test_production_asks_leaders_and_evaluators_by_default():
+def test_production_always_asks_leaders_and_evaluators_and_a_setting_widens_it():
     script = "from django.conf import settings; print(','.join(settings.OTP_REQUIRED_FOR_ROLES))"
     production = _manage("shell", "--no-imports", "-c", script, env=PRODUCTION_ENV)
     assert production.stdout.strip() == "leader,evaluator", production.stderr
@@ -70,7 +70,11 @@ def test_production_asks_leaders_and_evaluators_by_default():
         script,
         env={**PRODUCTION_ENV, "OTP_REQUIRED_FOR_ROLES": "staff,leader,evaluator"},
     )
-    assert widened.stdout.strip() == "staff,leader,evaluator", widened.stderr
+    assert widened.stdout.strip() == "leader,evaluator,staff", widened.stderr
+    emptied = _manage(
+        "shell", "--no-imports", "-c", script, env={**PRODUCTION_ENV, "OTP_REQUIRED_FOR_ROLES": ""}
+    )
+    assert emptied.stdout.strip() == "leader,evaluator", emptied.stderr
     development = _manage("shell", "--no-imports", "-c", script, env={"DJANGO_ENV": "development"})
     assert development.stdout.strip() == "", development.stderr
 
