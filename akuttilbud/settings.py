@@ -167,6 +167,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# A CPR number typed as the login name is stored and logged masked (akuttilbud/login_names.py).
+AXES_USERNAME_CALLABLE = "akuttilbud.login_names.for_axes"
 
 # Users of these roles must give a second factor at each login; anyone else may turn it on. In
 # production leaders and evaluators always must (they reach the audit log, CPR numbers in bulk

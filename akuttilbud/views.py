@@ -32,6 +32,7 @@ from .forms import (
 from .models import AuditAction, AuditEvent, Role, ServiceSettings
 from .personal_data import person_fields, records_about
 from .roles import EVALUATOR, LEADER, STAFF, role_required
+from .services import save_service_settings
 from .two_factor import second_factor_satisfied
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def healthz(request):
 def service_settings(request):
     form = ServiceSettingsForm(request.POST or None, instance=ServiceSettings.load())
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_service_settings(form=form, request=request)
         messages.success(request, _("The settings were saved."))
         return redirect("service_settings")
     return render(request, "akuttilbud/service_settings.html", {"form": form})
@@ -208,6 +209,7 @@ def enrolment_code_issue(request):
     return render(request, "akuttilbud/enrolment_code.html", {"form": form})
 
 
+@never_cache
 @role_required(LEADER)
 def access_report(request, person_id):
     """Right of access: everything held about one citizen and every look-up made about them."""

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -207,6 +208,7 @@ def contact_list(request):
     return render(request, "contacts/contact_list.html", {"filter": contact_filter, "page": page})
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def contact_detail(request, contact_id):
     contact = get_object_or_404(
@@ -291,6 +293,7 @@ def person_search(request):
     return render(request, "contacts/person_search.html", {"form": form, "results": results, **purpose})
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_create(request):
@@ -326,6 +329,7 @@ def person_create(request):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_edit(request, person_id):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
@@ -354,6 +358,7 @@ def _render_person(request, person, revealed_cpr=""):
     return render(request, "contacts/person_detail.html", context)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_detail(request, person_id):
     person = get_object_or_404(
@@ -362,6 +367,7 @@ def person_detail(request, person_id):
     return _render_person(request, person)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @require_POST
 def person_reveal(request, person_id):
@@ -373,6 +379,7 @@ def person_reveal(request, person_id):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_identify(request, person_id):
@@ -397,6 +404,7 @@ def person_identify(request, person_id):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_merge(request, keep_id, remove_id):
     persons = Person.objects.visible_to(request.user).select_related("home_municipality")

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -104,9 +103,9 @@ def line_settings(request):
     forms = (settings_form, lines, extensions)
     if post is not None and all(form.is_valid() for form in forms):
         try:
-            with transaction.atomic():
-                for form in forms:
-                    form.save()
+            services.save_line_settings(
+                settings_form=settings_form, lines=lines, extensions=extensions, request=request
+            )
         except ProtectedError:
             messages.error(request, _("A line that has calls cannot be deleted. Rename it instead."))
         else:
