@@ -167,6 +167,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# axes' access log would keep every login (name, address, browser) with no end; the audit log
+# records logins already, under its retention.
+AXES_DISABLE_ACCESS_LOG = True
 # A CPR number typed as the login name is stored and logged masked (akuttilbud/login_names.py).
 AXES_USERNAME_CALLABLE = "akuttilbud.login_names.for_axes"
 

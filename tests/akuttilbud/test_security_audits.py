@@ -185,3 +185,12 @@ def test_the_cpr_reveal_itself_is_not_cached(staff_client, citizen):
     assert "010190-1234" in response.text
     assert "no-store" in response["Cache-Control"]
     assert response["Expires"]
+
+
+def test_a_login_leaves_no_row_in_axes_access_log(client, staff_user):
+    from axes.models import AccessLog
+
+    response = client.post(reverse("login"), {"username": "sara", "password": "korrekt-hest-batteri-42"})
+    assert response.status_code == 302
+    assert not AccessLog.objects.exists()
+    assert AuditEvent.objects.filter(action=AuditAction.LOGIN, user=staff_user).exists()
