@@ -54,6 +54,12 @@ class TrustedProxyMiddleware:
         return any(client in proxy for proxy in self.proxies)
 
 
+def _is_background(request):
+    """A request the page sent by itself: polling (marked by the header) or an event stream,
+    which a browser reopens on its own and cannot mark."""
+    return BACKGROUND_HEADER in request.META or request.headers.get("Accept") == "text/event-stream"
+
+
 class IdleTimeoutMiddleware:
     """Log a user out after ``SESSION_IDLE_TIMEOUT_MINUTES`` without activity (shared PCs)."""
 
@@ -67,7 +73,7 @@ class IdleTimeoutMiddleware:
             if now - last > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
                 return self._to_login(request)
-            if BACKGROUND_HEADER not in request.META:
+            if not _is_background(request):
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
