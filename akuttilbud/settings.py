@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "akuttilbud.tasks.checkpoint_audit_chain_task",
         "schedule": crontab(minute="*/10"),
     },
+    "clear-expired-sessions": {
+        "task": "akuttilbud.tasks.clear_expired_sessions_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "purge-old-audit-events": {
         "task": "akuttilbud.tasks.purge_old_audit_events_task",
         "schedule": crontab(hour=3, minute=15),

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.urls import reverse
+from django.utils import timezone
 
 from akuttilbud.login_names import masked
 from akuttilbud.models import AuditAction, AuditEvent
@@ -194,3 +195,22 @@ def test_a_login_leaves_no_row_in_axes_access_log(client, staff_user):
     assert response.status_code == 302
     assert not AccessLog.objects.exists()
     assert AuditEvent.objects.filter(action=AuditAction.LOGIN, user=staff_user).exists()
+
+
+def test_expired_sessions_are_removed_by_the_nightly_task(client, staff_user, settings):
+    from django.contrib.sessions.models import Session
+
+    from akuttilbud.tasks import clear_expired_sessions_task
+
+    client.force_login(staff_user)
+    live = Session.objects.get()
+    Session.objects.create(
+        session_key="x" * 32, session_data="", expire_date=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert "akuttilbud.tasks.clear_expired_sessions_task" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+    clear_expired_sessions_task.delay()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
