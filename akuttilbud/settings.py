@@ -59,6 +59,8 @@ TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_
 # Key of the audit log's hash chain: kept out of the database, so its logins cannot rewrite the
 # log and recompute the chain.
 AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
+# The Twilio account's auth token, which signs its status callbacks; without it they are refused.
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
