@@ -24,15 +24,17 @@ RING_SECONDS = 1.5
 
 
 @pytest.fixture
-def line(live_server, tmp_path):
+def secret():
+    return settings.TELEPHONY_WEBHOOK_SECRETS[0]
+
+
+@pytest.fixture
+def line(live_server, tmp_path, secret):
     """The crisis line with one desk phone (extension 201), a caller showing +45 12 34 56 78 and
     one withholding the number."""
     require_sip_tools()
     kamailio = Kamailio(
-        tmp_path,
-        port=BASE,
-        events_url=live_server.url + reverse("telephony:events"),
-        secret=settings.TELEPHONY_WEBHOOK_SECRETS[0],
+        tmp_path, port=BASE, events_url=live_server.url + reverse("telephony:events"), secret=secret
     )
     phones = []
     try:
@@ -143,3 +145,15 @@ def test_a_withheld_number_is_a_call_without_a_number(line, staff_user):
     assert call.hung_up_by == HungUpBy.CALLER
     assert call.answered_by == staff_user
     assert call.wait >= datetime.timedelta(seconds=RING_SECONDS)
+
+
+@pytest.mark.parametrize("secret", ["not-the-apps-secret"])
+def test_calls_still_connect_when_the_app_refuses_the_events(line, secret):
+    kamailio, desk, caller, _hidden = line
+
+    _answered_call(kamailio, desk, caller)
+    caller.command("hangup")
+    desk.wait_for("CALL_CLOSED")
+
+    assert not CallSession.objects.exists()
+    assert "not recorded (HTTP 401)" in kamailio.log.read_text(errors="replace")
