@@ -107,3 +107,12 @@ def test_an_unknown_line_skips_the_records_and_a_missing_file_is_a_clear_error(t
     (tmp_path / "latin1.csv").write_bytes("call_id,start\nø,æ\n".encode("latin-1"))
     with pytest.raises(CommandError, match="UTF-8"):
         call_command("import_cdr", str(tmp_path / "latin1.csv"), mapping="generic")
+
+
+@pytest.mark.django_db
+def test_a_record_takes_a_bounded_number_of_queries(tmp_path, capsys, django_assert_max_num_queries):
+    # Per record: the session's look-up, then at most three events of at most ten queries each.
+    with django_assert_max_num_queries(4 * (1 + 3 * 10)):
+        _import(tmp_path, MASTER_CSV, "asterisk", capsys)
+    with django_assert_max_num_queries(4):
+        _import(tmp_path, MASTER_CSV, "asterisk", capsys)

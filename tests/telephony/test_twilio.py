@@ -99,3 +99,10 @@ def test_without_an_auth_token_every_callback_is_refused(client, settings):
 def test_a_signed_callback_that_is_no_call_status_is_a_400(client, fields, query):
     assert _callback(client, "ringing", query=query, **fields).status_code == 400
     assert not CallSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_callback_takes_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    _callback(client, "ringing")
+    with django_assert_max_num_queries(10):
+        assert _callback(client, "in-progress", query="?extension=201").status_code == 204
