@@ -166,6 +166,11 @@ class Baresip:
             self._read()
         raise AssertionError(f"no answer to {token} within {WAIT_SECONDS} s")
 
+    def events_of(self, event_type):
+        """The events of this type received and not yet waited for."""
+        self._read()
+        return [event for event in self.events if event.get("type") == event_type]
+
     def wait_for(self, event_type):
         """Wait for baresip's event of this type (CALL_INCOMING, CALL_ESTABLISHED, CALL_CLOSED ...)
         and consume it."""

@@ -157,3 +157,54 @@ def test_calls_still_connect_when_the_app_refuses_the_events(line, secret):
 
     assert not CallSession.objects.exists()
     assert "not recorded (HTTP 401)" in kamailio.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def two_desks(live_server, tmp_path, secret):
+    """The line ringing desks 201 and 202 (on the withheld caller's ports, not used here)."""
+    require_sip_tools()
+    kamailio = Kamailio(
+        tmp_path, port=BASE, events_url=live_server.url + reverse("telephony:events"), secret=secret,
+        desks="201,202",
+    )  # fmt: skip
+    phones = []
+    try:
+        for extension, sip, ctrl, rtp in (("201", 2, 4, 10), ("202", 22, 9, 24)):
+            phones.append(
+                Baresip(
+                    tmp_path, f"desk{extension}", aor=f"sip:{extension}@127.0.0.1:{BASE}", sip_port=BASE + sip,
+                    ctrl_port=BASE + ctrl, rtp_ports=(BASE + rtp, BASE + rtp + 5), register=True,
+                )
+            )  # fmt: skip
+        phones.append(
+            Baresip(
+                tmp_path, "caller", aor=f"sip:+4512345678@127.0.0.1:{BASE}", sip_port=BASE + 6,
+                ctrl_port=BASE + 8, rtp_ports=(BASE + 16, BASE + 21),
+            )
+        )  # fmt: skip
+        yield kamailio, *phones
+    finally:
+        for phone in phones:
+            phone.stop()
+        kamailio.stop()
+
+
+def test_every_desk_rings_and_the_one_that_answers_takes_the_call(two_desks, staff_user, leader_user):
+    kamailio, desk_201, desk_202, caller = two_desks
+    ExtensionFactory(number="201", user=staff_user)
+    ExtensionFactory(number="202", user=leader_user)
+
+    caller.command("dial", kamailio.line_uri)
+    desk_201.wait_for("CALL_INCOMING")
+    desk_202.wait_for("CALL_INCOMING")
+    desk_202.command("accept")
+    caller.wait_for("CALL_ESTABLISHED")
+    desk_201.wait_for("CALL_CLOSED")
+    caller.command("hangup")
+    desk_202.wait_for("CALL_CLOSED")
+
+    call = _session(CallStatus.ANSWERED)
+    assert call.extension == "202"
+    assert call.answered_by == leader_user
+    assert call.hung_up_by == HungUpBy.CALLER
+    assert not desk_201.events_of("CALL_INCOMING")
