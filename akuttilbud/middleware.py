@@ -10,10 +10,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.db import InternalError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -160,7 +158,7 @@ class DraftSavedMiddleware:
 class TolerantSessionMiddleware(SessionMiddleware):
     """Django's session middleware, except that a session that cannot be written (a read-only or
     unreachable database, or a session ended in another tab) does not turn the page into a bare
-    "Bad Request (400)": the page is shown, and the 503 of a refused write stays a 503. What is
+    "Bad Request (400)": the page is shown, and the 503 of a refused write (``views.server_error``) stays a 503. What is
     lost is the activity time or a message for the next page; a session ended elsewhere sends
     the next request to the login page as before."""
 
@@ -170,24 +168,3 @@ class TolerantSessionMiddleware(SessionMiddleware):
         except SessionInterrupted:
             logger.warning("session not saved: the database refused the write or the session ended")
             return response
-
-
-class DatabaseRefusedMiddleware:
-    """A view whose write the database refused (read-only, unreachable, failing over) answers a
-    Danish 503 saying nothing was saved; its transaction rolled back, so nothing is half-saved."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        # PostgreSQL reports a read-only transaction as InternalError (SQLSTATE 25006), SQLite
-        # and a lost connection as OperationalError; an IntegrityError is a bug and stays a 500.
-        if not isinstance(exception, OperationalError | InternalError):
-            return None
-        logger.warning("database refused %s %s: %s", request.method, request.path, type(exception).__name__)
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = "30"
-        return response

@@ -109,7 +109,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "akuttilbud.middleware.DatabaseRefusedMiddleware",
 ]
 
 ROOT_URLCONF = "akuttilbud.urls"
