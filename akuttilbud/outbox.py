@@ -123,9 +123,9 @@ def deliver(now=None):
     return sent
 
 
-def deliver_on_commit():
+def deliver_on_commit(now=None):
     """Try delivery as soon as the caller's transaction commits; the periodic sweep retries."""
-    transaction.on_commit(deliver)
+    transaction.on_commit(lambda: deliver(now))
 
 
 def purge(now=None):

@@ -342,6 +342,6 @@ def send_due_followup_reminders(now):
         claimed = _claim_due_follow_ups(now)
         if claimed:
             emails.queue_reminder_digest(follow_up_ids=claimed, now=now)
-            outbox.deliver_on_commit()
+            outbox.deliver_on_commit(now)
     logger.info("follow-up reminders sent: %s", len(claimed))
     return len(claimed)

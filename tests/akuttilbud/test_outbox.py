@@ -5,6 +5,7 @@ import email
 import logging
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -186,3 +187,20 @@ def test_sent_and_given_up_mail_is_deleted_after_the_keep_time_and_waiting_mail_
 
     assert outbox.purge(now) == 2
     assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+@pytest.mark.django_db
+def test_a_newcomer_sees_the_reminder_digest_of_the_demo_data_on_the_console(
+    settings, capsys, django_capture_on_commit_callbacks
+):
+    # Development's mail backend (EMAIL_URL's default, consolemail://); pytest-django swaps in locmem.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("seed_demo")
+    later = timezone.localtime() + datetime.timedelta(days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_followup_reminders", "--now", later.strftime("%Y-%m-%dT%H:%M"))
+
+    printed = capsys.readouterr().out
+    assert "To: staff@akuttilbud.example, staff2@akuttilbud.example" in printed
+    assert "To: leader@akuttilbud.example" in printed
+    assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 2
