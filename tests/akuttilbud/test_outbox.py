@@ -3,10 +3,11 @@
 import datetime
 import email
 import logging
+import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from akuttilbud.models import OutboxMessage
 from crisisplans.models import FollowUp, Reminder
 from crisisplans.services import send_due_followup_reminders
 from tests.crisisplans.factories import FollowUpFactory
+from tests.helpers import require_postgres
 from tests.smtp import closed_port, start_smtp_server
 
 
@@ -204,3 +206,32 @@ def test_a_newcomer_sees_the_reminder_digest_of_the_demo_data_on_the_console(
     assert "To: staff@akuttilbud.example, staff2@akuttilbud.example" in printed
     assert "To: leader@akuttilbud.example" in printed
     assert OutboxMessage.objects.filter(sent_at__isnull=False).count() == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_at_once_send_each_message_once(smtp_settings, smtp_server, monkeypatch):
+    require_postgres()
+    monkeypatch.setattr(outbox, "BATCH", 5)
+    now = timezone.now()
+    messages = [_message(now) for _number in range(40)]
+    recorder = smtp_server(smtp_settings)
+    sent = []
+
+    def worker():
+        try:
+            while delivered := outbox.deliver(now):
+                sent.append(delivered)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _number in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(sent) == len(messages)
+    ids = [email.message_from_bytes(envelope.content)["Message-ID"] for envelope in recorder.messages]
+    assert sorted(ids) == sorted(message.message_id for message in messages)
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
