@@ -12,6 +12,7 @@ after the lease; the copy carries the same Message-ID, which mail programs use t
 
 import datetime
 import logging
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -25,8 +26,9 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 BATCH = 50
-# Failed messages stay on the leader's dashboard this long.
+# Failed messages stay on the leader's dashboard this long; it lists at most SHOWN_AT_MOST.
 SHOWN_FOR = datetime.timedelta(days=7)
+SHOWN_AT_MOST = 20
 
 
 def enqueue(*, subject, body, recipients, html="", now=None):
@@ -39,7 +41,7 @@ def enqueue(*, subject, body, recipients, html="", now=None):
         body=body,
         html=html,
         recipients=list(recipients),
-        message_id=make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or None),
+        message_id=make_msgid(domain=parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or None),
     )
 
 
@@ -142,4 +144,4 @@ def purge(now=None):
 def failed_recently(now=None):
     """Messages given up on within ``SHOWN_FOR``, newest first, for the leader's dashboard."""
     since = (now or timezone.now()) - SHOWN_FOR
-    return OutboxMessage.objects.filter(failed_at__gte=since).order_by("-failed_at")
+    return OutboxMessage.objects.filter(failed_at__gte=since).order_by("-failed_at")[:SHOWN_AT_MOST]

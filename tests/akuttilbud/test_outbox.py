@@ -6,6 +6,7 @@ import logging
 import threading
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from akuttilbud import outbox
 from akuttilbud.models import OutboxMessage
+from akuttilbud.tasks import deliver_outbox_task
 from crisisplans.models import FollowUp, Reminder
 from crisisplans.services import send_due_followup_reminders
 from tests.crisisplans.factories import FollowUpFactory
@@ -235,3 +237,15 @@ def test_two_workers_delivering_at_once_send_each_message_once(smtp_settings, sm
     ids = [email.message_from_bytes(envelope.content)["Message-ID"] for envelope in recorder.messages]
     assert sorted(ids) == sorted(message.message_id for message in messages)
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_periodic_task_delivers_what_is_due_and_the_message_id_names_the_senders_domain(settings):
+    settings.DEFAULT_FROM_EMAIL = "Akuttilbud <akuttilbud@kommune.example.dk>"
+    message = _message(timezone.now() - datetime.timedelta(seconds=1))
+    assert message.message_id.endswith("@kommune.example.dk>")
+
+    assert deliver_outbox_task.delay().get() == 1
+    (sent,) = mail.outbox
+    assert sent.extra_headers["Message-ID"] == message.message_id
+    assert deliver_outbox_task.delay().get() == 0
