@@ -61,6 +61,12 @@ class TrustedProxyMiddleware:
         return any(client in proxy for proxy in self.proxies)
 
 
+def _is_background(request):
+    """A request the page sent by itself: polling (marked by the header) or an event stream,
+    which a browser reopens on its own and cannot mark."""
+    return BACKGROUND_HEADER in request.META or request.headers.get("Accept") == "text/event-stream"
+
+
 class IdleTimeoutMiddleware:
     """Log a user out after ``SESSION_IDLE_TIMEOUT_MINUTES`` without activity (shared PCs)."""
 
@@ -74,7 +80,7 @@ class IdleTimeoutMiddleware:
             if now - last > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
                 return self._to_login(request)
-            if BACKGROUND_HEADER not in request.META and now - last >= ACTIVITY_RESOLUTION_SECONDS:
+            if not _is_background(request) and now - last >= ACTIVITY_RESOLUTION_SECONDS:
                 request.session[LAST_ACTIVITY_KEY] = now
             elif LAST_ACTIVITY_KEY not in request.session:
                 request.session[LAST_ACTIVITY_KEY] = now

@@ -27,7 +27,6 @@ _DEV_INDEX_KEY = "dev-only-cpr-index-key"
 _DEV_EXPORT_SECRET = "dev-only-export-secret"  # noqa: S105
 _DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 _DEV_AUDIT_KEY = "dev-only-audit-hmac-key"
-_DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 
 
 def _required(name, dev_default, cast=str):
@@ -60,13 +59,6 @@ TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_
 # Key of the audit log's hash chain: kept out of the database, so its logins cannot rewrite the
 # log and recompute the chain.
 AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
-# Secrets that sign the switchboard's call events (docs/telephony.md), newest first; an older one
-# stays listed while the switchboard moves to the new. Production has none until one is set.
-TELEPHONY_WEBHOOK_SECRETS = env.list(
-    "TELEPHONY_WEBHOOK_SECRETS", default=[] if PRODUCTION else [_DEV_TELEPHONY_SECRET]
-)
-# Events accepted per minute from one address before the event API answers 429.
-TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -223,6 +215,11 @@ OUTBOX_KEEP = timedelta(days=30)
 
 # Without a broker the embedded setup runs tasks in-process; cron runs the management commands.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Redis that carries live updates of the line view between web processes; the broker's Redis
+# unless set. Empty (the embedded default): the view polls.
+LIVE_UPDATES_URL = env.str(
+    "LIVE_UPDATES_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE

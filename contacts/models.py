@@ -279,6 +279,15 @@ class Contact(models.Model):
     )
     reasons = models.ManyToManyField(Reason, verbose_name=_("reasons"), blank=True)
     in_target_group = models.BooleanField(_("in the target group"), default=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("citizen's municipality at the time"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Recorded when the contact is tied to a person; a later move does not change it."),
+    )
     outcomes = models.ManyToManyField(Outcome, verbose_name=_("outcome"), blank=True)
     summary = models.CharField(_("in one line"), max_length=300, blank=True)
     staff = models.ForeignKey(
@@ -440,6 +449,14 @@ class Stay(models.Model):
         related_name="stays",
     )
     bed = models.PositiveSmallIntegerField(_("bed"), validators=[MinValueValidator(1)])
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("citizen's municipality at the time"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     check_in = models.DateTimeField(_("check-in"))
     check_out = models.DateTimeField(_("check-out"), null=True, blank=True)
     meals = models.PositiveSmallIntegerField(_("meals"), default=0, validators=[MaxValueValidator(50)])

@@ -84,6 +84,23 @@ def _changed_fields(instance, fields):
 # Contacts
 
 
+def _municipality_of(person):
+    """The citizen's municipality recorded on a contact or stay when it is tied to ``person``:
+    billing charges the municipality of that time, so a later move does not rewrite history."""
+    return person.home_municipality_id if person is not None else None
+
+
+def _fill_in_municipality(person):
+    """Contacts and stays of ``person`` recorded without a municipality get the one now known;
+    those recorded with one keep it."""
+    if person.home_municipality_id is None:
+        return
+    for model in (Contact, Stay):
+        model.objects.filter(person=person, municipality__isnull=True).update(
+            municipality_id=person.home_municipality_id
+        )
+
+
 @transaction.atomic
 def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, request=None):
     """Create a contact from ``data`` (contact field values), with its reasons, outcomes and
@@ -91,6 +108,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     contact = Contact(**{name: value for name, value in data.items() if name in CONTACT_FIELDS})
     if contact.staff_id is None:
         contact.staff = user
+    contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     contact.save()
     contact.reasons.set(reasons)
@@ -168,9 +186,12 @@ def start_conversation(*, contact, user, now=None, request=None):
 @transaction.atomic
 def update_contact(*, contact, user, data, reasons=None, outcomes=None, request=None):
     """Change a contact's fields (``data``), and its reasons and outcomes when given."""
+    person_before = contact.person_id
     for name, value in data.items():
         if name in CONTACT_FIELDS:
             setattr(contact, name, value)
+    if contact.person_id != person_before:
+        contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     changed = _changed_fields(contact, CONTACT_FIELDS)
     contact.save()
@@ -221,8 +242,9 @@ def save_conversation(*, contact, user, texts, request=None):
 def link_person(*, contact, person, user, request=None):
     """Tie an anonymous contact to a person found or created afterwards."""
     contact.person = person
+    contact.municipality_id = _municipality_of(person)
     contact.full_clean()
-    contact.save(update_fields=["person", "updated_at"])
+    contact.save(update_fields=["person", "municipality", "updated_at"])
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -272,6 +294,7 @@ def update_person(*, person, user, data, request=None):
     person.full_clean()
     changed = _changed_fields(person, PERSON_FIELDS)
     person.save()
+    _fill_in_municipality(person)
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": changed}
     )
@@ -346,6 +369,7 @@ def merge_persons(*, keep, remove, user, request=None):
     remove.delete()
     keep.full_clean()
     keep.save()
+    _fill_in_municipality(keep)
     audit(
         AuditAction.MERGE,
         request=request,
@@ -466,6 +490,7 @@ def book_stay(*, person, bed, check_in, user, check_out=None, meals=0, note="", 
     """Book a bed for a person. Refuses, naming the stay in the way, when the bed is taken."""
     stay = Stay(
         person=person,
+        municipality_id=_municipality_of(person),
         bed=bed,
         check_in=check_in,
         check_out=check_out,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
 
+from . import live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         staff_by_extension=_staff_by_extension(kind, extension),
     )
     session.save()
+    live.announce_after_commit(line.code)
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session

@@ -7,4 +7,6 @@ app_name = "telephony"
 urlpatterns = [
     path("events/", views.events, name="events"),
     path("settings/", views.line_settings, name="line_settings"),
+    path("line/", views.line_now, name="line_now"),
+    path("line/stream/", views.line_now_stream, name="line_now_stream"),
 ]

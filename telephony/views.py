@@ -8,15 +8,17 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from akuttilbud.roles import LEADER, role_required
+from akuttilbud.roles import LEADER, STAFF, role_required
 
-from . import services, signing
+from . import live, services, signing
 from .forms import EventForm, ExtensionFormSet, LineFormSet, TelephonySettingsForm
 from .models import Extension, Line, TelephonySettings
 
@@ -117,3 +119,39 @@ def line_settings(request):
         "telephony/line_settings.html",
         {"settings_form": settings_form, "lines": lines, "extensions": extensions},
     )
+
+
+@role_required(STAFF, LEADER)
+def line_now(request):
+    """ "Linjen nu": calls ringing, who is on a call, today's service level, kept fresh."""
+    return render(request, "telephony/line_now.html", {"line": live.line_now()})
+
+
+@role_required(STAFF, LEADER)
+def line_now_stream(request):
+    """Server-sent events: the view's content now, and after every change while Redis carries
+    them; without Redis one event, and the browser asks again shortly (polling)."""
+    response = StreamingHttpResponse(
+        _line_events(request, translation.get_language()), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-store"
+    # Proxies must pass each event on as it comes.
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _line_events(request, language):
+    def event():
+        # Rendered while the response streams, after the middleware is done: in the user's language.
+        with translation.override(language):
+            html = render_to_string("telephony/_line_now.html", {"line": live.line_now()}, request=request)
+        return "event: line\n" + "".join(f"data: {row}\n" for row in html.splitlines()) + "\n"
+
+    if not settings.LIVE_UPDATES_URL:
+        yield f"retry: {live.POLL_MILLISECONDS}\n\n"
+        yield event()
+        return
+    yield f"retry: {live.RECONNECT_MILLISECONDS}\n\n"
+    yield event()
+    for changed in live.changes():
+        yield event() if changed else ": still here\n\n"

@@ -103,6 +103,8 @@ EXPECTED = {
     "reporting:cost_delete": _leader(),
     "telephony:events": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
     "telephony:line_settings": _leader(),
+    "telephony:line_now": _desk(),
+    "telephony:line_now_stream": _desk(),
 }
 
 # Views without ``allowed_roles``: open to everyone (login, health) or only to logged-in users.
