@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import outbox
 from .audit import write_checkpoint
 from .services import purge_old_audit_events
 
@@ -13,3 +14,10 @@ def purge_old_audit_events_task():
 def checkpoint_audit_chain_task():
     checkpoint = write_checkpoint()
     return checkpoint["id"] if checkpoint else None
+
+
+@shared_task
+def deliver_outbox_task():
+    """Every minute: send what is due in the outbox, and drop what is old and done."""
+    outbox.purge()
+    return outbox.deliver()
