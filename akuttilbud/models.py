@@ -353,3 +353,35 @@ class HasPhone(models.Model):
     @property
     def masked_phone(self):
         return phone_module.masked(self.phone_last4)
+
+
+class OutboxMessage(models.Model):
+    """One e-mail waiting to be sent, written in the transaction that decided to send it
+    (``akuttilbud.outbox``). Sent once ``sent_at`` is set; shown to the leader once ``failed_at`` is."""
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+    # The same Message-ID on every attempt, so a copy sent again after a crash can be recognised.
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("given up"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_waiting",
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

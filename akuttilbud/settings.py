@@ -59,6 +59,8 @@ TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_
 # Key of the audit log's hash chain: kept out of the database, so its logins cannot rewrite the
 # log and recompute the chain.
 AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
+# The Twilio account's auth token, which signs its status callbacks; without it they are refused.
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -89,7 +91,7 @@ MIDDLEWARE = [
     "akuttilbud.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "akuttilbud.middleware.TolerantSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -218,6 +220,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="akuttilbud@localhost")
+# Django's default waits for ever on an SMTP server that accepts and never answers; the outbox's
+# lease (below) must outlast one send.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Mail goes to the outbox in the transaction that decides to send it (akuttilbud.outbox). A failed
+# delivery is tried again after 1, 2, 4 … minutes (at most an hour apart); after OUTBOX_GIVE_UP_HOURS
+# it is marked failed and shown to the leader. A claimed message is left alone for the lease.
+OUTBOX_GIVE_UP = timedelta(hours=env.int("OUTBOX_GIVE_UP_HOURS", default=24))
+OUTBOX_LEASE = timedelta(minutes=5)
+OUTBOX_KEEP = timedelta(days=30)
 
 # Without a broker the embedded setup runs tasks in-process; cron runs the management commands.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -232,12 +243,24 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 10 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+# A task whose worker died is handed to another worker once Redis's visibility timeout has passed
+# (kombu's default is an hour). The hard time limit stays below it, so a task still running is
+# never handed out a second time; every periodic task is safe to run again.
+CELERY_TASK_TIME_LIMIT = 150
+CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fail fast when the broker is down so a save never waits on it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": 3 * 60,
+}
 CELERY_BEAT_SCHEDULE = {
+    "deliver-outbox": {
+        "task": "akuttilbud.tasks.deliver_outbox_task",
+        "schedule": 60,
+    },
     "followup-reminders-morning": {
         "task": "crisisplans.tasks.send_due_followup_reminders_task",
         "schedule": crontab(hour=6, minute=0),

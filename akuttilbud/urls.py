@@ -28,3 +28,5 @@ urlpatterns = [
     path("telephony/", include("telephony.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "akuttilbud.views.server_error"

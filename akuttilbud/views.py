@@ -1,4 +1,5 @@
 import logging
+import sys
 from base64 import b32encode
 
 from django.apps import apps
@@ -6,8 +7,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InternalError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -229,3 +230,19 @@ def access_report(request, person_id):
             "made_at": timezone.now(),
         },
     )
+
+
+def server_error(request):
+    """Django's 500 page, or, when the database refused a write or lost its connection, a 503
+    saying nothing was saved (the request's transaction rolled back, so nothing is half-saved).
+
+    PostgreSQL reports a read-only transaction as InternalError (SQLSTATE 25006), SQLite a
+    read-only file and either a lost connection as OperationalError; an IntegrityError is a bug
+    and stays a 500. Django calls this while handling the exception, so it is the one in hand.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InternalError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from akuttilbud import outbox
 from akuttilbud.roles import EVALUATOR, LEADER, role_required
 from akuttilbud.spreadsheet import csv_line
 
@@ -58,6 +59,7 @@ def dashboard(request):
                 (heading, [figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
             ],
             "data": data,
+            "failed_mail": list(outbox.failed_recently()),
             "period_query": urlencode(
                 {"preset": "custom", "start": period.start.isoformat(), "end": period.last_day.isoformat()}
             ),

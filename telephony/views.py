@@ -10,6 +10,7 @@ from django.db.models import ProtectedError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -116,7 +117,14 @@ def line_settings(request):
     return render(
         request,
         "telephony/line_settings.html",
-        {"settings_form": settings_form, "lines": lines, "extensions": extensions},
+        {
+            "settings_form": settings_form,
+            "lines": lines,
+            "extensions": extensions,
+            "event_url": request.build_absolute_uri(reverse("telephony:events")),
+            "twilio_url": request.build_absolute_uri(reverse("telephony:twilio_status")),
+            "twilio_configured": bool(settings.TWILIO_AUTH_TOKEN),
+        },
     )
 
 

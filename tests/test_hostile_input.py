@@ -9,7 +9,7 @@ numbers, or leave it out. The test client re-raises any exception a view lets th
 import uuid
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -590,3 +590,29 @@ def test_hostile_signed_events_give_a_400_or_success_never_a_server_error():
         assert response.status_code < 500
 
     send_random()
+
+
+@pytest.mark.django_db
+@override_settings(TWILIO_AUTH_TOKEN="fuzz-token")
+def test_hostile_twilio_callbacks_give_a_4xx_never_a_server_error():
+    from django.core.cache import cache
+    from twilio.request_validator import RequestValidator
+
+    cache.clear()
+    client = Client(raise_request_exception=True)
+    path = reverse("telephony:twilio_status")
+    validator = RequestValidator("fuzz-token")
+    fields = ["CallSid", "CallStatus", "From", "Timestamp"]
+    for value in HOSTILE:
+        params = dict.fromkeys(fields, value)
+        for query in ("", "?line=" + value[:30], "?extension=" + value[:30]):
+            signature = validator.compute_signature("http://testserver" + path + query, params)
+            signed = client.post(path + query, data=params, headers={"X-Twilio-Signature": signature})
+            assert 400 <= signed.status_code < 500 or signed.status_code == 204, value[:40]
+        unsigned = client.post(path, data=params, headers={"X-Twilio-Signature": value[:200]})
+        assert unsigned.status_code == 401, value[:40]
+    # A real status with hostile details around it is recorded, never a 500.
+    for value in HOSTILE:
+        params = {"CallSid": "CA-fuzz", "CallStatus": "ringing", "From": value, "Timestamp": value}
+        signature = validator.compute_signature("http://testserver" + path, params)
+        assert client.post(path, data=params, headers={"X-Twilio-Signature": signature}).status_code == 204

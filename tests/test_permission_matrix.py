@@ -106,14 +106,15 @@ EXPECTED = {
     "telephony:line_settings": _leader(),
     "telephony:line_now": _desk(),
     "telephony:line_now_stream": _desk(),
+    "telephony:twilio_status": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
 }
 
 # Views without ``allowed_roles``: open to everyone (login, health) or only to logged-in users.
-UNDECLARED = {"home", "healthz", "login", "logout", "telephony:events"}
+UNDECLARED = {"home", "healthz", "login", "logout", "telephony:events", "telephony:twilio_status"}
 
 # Endpoints for machines, not people: a request is let in by its signature, never by a login
-# (tests/telephony/test_event_api.py holds them to it).
-SIGNED = {"telephony:events"}
+# (tests/telephony/test_event_api.py and test_twilio.py hold them to it).
+SIGNED = {"telephony:events", "telephony:twilio_status"}
 
 # Everything an evaluator may open: the exports, and the pages every logged-in user has.
 EVALUATOR_PAGES = {"home", "healthz", "login", "logout", "otp_setup", "otp_verify", "reporting:exports"}

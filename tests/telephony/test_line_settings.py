@@ -78,3 +78,17 @@ def test_a_line_with_calls_is_not_deleted(leader_client):
 @pytest.mark.django_db
 def test_staff_cannot_change_the_line_settings(staff_client):
     assert staff_client.post(reverse("telephony:line_settings"), _data()).status_code == 403
+
+
+def test_the_settings_page_gives_the_switchboards_addresses_and_whether_twilio_is_set_up(
+    leader_client, settings
+):
+    settings.TWILIO_AUTH_TOKEN = ""
+    page = leader_client.get(reverse("telephony:line_settings")).content.decode()
+    assert "http://testserver/telephony/events/" in page
+    assert "http://testserver/telephony/twilio/status/?line=akut" in page
+    assert "Twilios callbacks afvises" in page
+    settings.TWILIO_AUTH_TOKEN = "a-secret-token"
+    page = leader_client.get(reverse("telephony:line_settings")).content.decode()
+    assert "Twilios auth token er sat." in page
+    assert "a-secret-token" not in page

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('akuttilbud', '0005_audit_persons_and_keyed_chain'),
+        ('akuttilbud', '0006_outbox_message'),
     ]
 
     operations = [
