@@ -259,6 +259,24 @@ def link_person(*, contact, person, user, request=None):
 # Persons
 
 
+def disclose_duplicate(*, error, user, request=None):
+    """Audit that a ``DuplicateCPR`` told the user who holds the number, and return that person.
+
+    Called once the failed save has rolled back, so the event stays: the message shows that the
+    citizen exists and links to them, a disclosure their access report must list.
+    """
+    existing = error.existing
+    audit(
+        AuditAction.VIEW,
+        request=request,
+        user=user,
+        obj=existing,
+        person=existing,
+        detail={"duplicate_cpr": True},
+    )
+    return existing
+
+
 def _ensure_cpr_free(digits, person=None):
     existing = Person.objects.with_cpr_index(cpr_module.blind_index(digits))
     if person is not None and person.pk:
@@ -419,7 +437,11 @@ def search_persons(*, term, user, request=None, limit=50):
         )
         criterion = _masked_criterion("name", term)
     audit(
-        AuditAction.SEARCH, request=request, user=user, detail={"criterion": criterion, "hits": len(results)}
+        AuditAction.SEARCH,
+        request=request,
+        user=user,
+        person_ids=[person.pk for person in results],
+        detail={"criterion": criterion, "hits": len(results)},
     )
     return results
 

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -236,6 +237,7 @@ def contact_list(request):
     return render(request, "contacts/contact_list.html", {"filter": contact_filter, "page": page})
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def contact_detail(request, contact_id):
     contact = get_object_or_404(
@@ -269,6 +271,8 @@ def contact_detail(request, contact_id):
         else:
             messages.success(request, _("The contact was saved."))
             return redirect("contacts:contact_detail", contact_id=contact.pk)
+    # The page shows the citizen the contact is tied to and what was said: a read of their data.
+    audit(AuditAction.VIEW, request=request, obj=contact, person_id=contact.person_id)
     context = {
         "contact": contact,
         "form": form,
@@ -318,6 +322,7 @@ def person_search(request):
     return render(request, "contacts/person_search.html", {"form": form, "results": results, **purpose})
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_create(request):
@@ -344,7 +349,7 @@ def person_create(request):
                 message=_("The citizen was created."),
             )
         except services.DuplicateCPR as error:
-            duplicate = error.existing
+            duplicate = services.disclose_duplicate(error=error, user=request.user, request=request)
             _add_errors(form, error)
         except ValidationError as error:
             _add_errors(form, error)
@@ -353,6 +358,7 @@ def person_create(request):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_edit(request, person_id):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
@@ -381,6 +387,7 @@ def _render_person(request, person, revealed_cpr=""):
     return render(request, "contacts/person_detail.html", context)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_detail(request, person_id):
     person = get_object_or_404(
@@ -389,6 +396,7 @@ def person_detail(request, person_id):
     return _render_person(request, person)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @require_POST
 def person_reveal(request, person_id):
@@ -400,6 +408,7 @@ def person_reveal(request, person_id):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_identify(request, person_id):
@@ -412,7 +421,7 @@ def person_identify(request, person_id):
                 person=person, cpr=form.cleaned_data["cpr"], user=request.user, request=request
             )
         except services.DuplicateCPR as error:
-            duplicate = error.existing
+            duplicate = services.disclose_duplicate(error=error, user=request.user, request=request)
             _add_errors(form, error)
         except ValidationError as error:
             _add_errors(form, error)
@@ -424,6 +433,7 @@ def person_identify(request, person_id):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_merge(request, keep_id, remove_id):
     persons = Person.objects.visible_to(request.user).select_related("home_municipality")

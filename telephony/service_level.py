@@ -18,6 +18,7 @@ Every duration is taken in whole seconds, rounded down, as the exports give it, 
 rebuilt from the files is the same.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -83,18 +84,16 @@ def counts(*, goal, grace):
     }
 
 
-def service_level(calls, *, goal, grace):
-    """The service level of ``calls`` (a ``CallSession`` queryset; outgoing calls are left
-    out); ``goal`` and ``grace`` are timedeltas, compared in whole seconds as the waits are.
-    Two queries whatever the number of calls: the counts, and the waits grouped by second."""
-    calls = _with_seconds(calls)
-    totals = calls.aggregate(**counts(goal=goal, grace=grace))
-    waits = list(
-        calls.filter(wait_s__isnull=False)
-        .values_list("wait_s")
-        .annotate(calls=Count("pk"))
-        .order_by("wait_s")
-    )
+def _level(groups, names):
+    """A ``ServiceLevel`` from count groups, each with its wait in whole seconds (or none)."""
+    totals = dict.fromkeys(names, 0)
+    waits = Counter()
+    for group in groups:
+        for name in names:
+            totals[name] += group[name]
+        if group["wait_s"] is not None:
+            waits[group["wait_s"]] += group["answered"]
+    waits = sorted(waits.items())
     return ServiceLevel(
         **totals,
         median_wait_seconds=nearest_rank(waits, 50),
@@ -103,14 +102,29 @@ def service_level(calls, *, goal, grace):
     )
 
 
-def by_hour(calls, *, goal, grace):
-    """The counts of ``service_level`` for each local hour of the day the calls rang in: one
-    query, ``{hour: {"offered": …, "answered_within_goal": …, …}}`` for the hours with calls."""
-    rows = (
+def service_level(calls, *, goal, grace):
+    """The service level of ``calls`` (a ``CallSession`` queryset; outgoing calls are left
+    out); ``goal`` and ``grace`` are timedeltas, compared in whole seconds as the waits are.
+
+    One query and one pass over the calls whatever their number: the counts grouped by the wait
+    in whole seconds give both the totals and the distribution the percentiles are read from.
+    """
+    names = counts(goal=goal, grace=grace)
+    return _level(_with_seconds(calls).values("wait_s").annotate(**names).order_by(), names)
+
+
+def service_level_by_hour(calls, *, goal, grace):
+    """``service_level`` over all of ``calls``, and for each local hour of the day they rang in
+    (``{hour: ServiceLevel}`` for the hours with calls), from the same single pass."""
+    names = counts(goal=goal, grace=grace)
+    groups = list(
         _with_seconds(calls)
         .annotate(hour=ExtractHour("ringing_at", tzinfo=timezone.get_current_timezone()))
-        .values("hour")
-        .annotate(**counts(goal=goal, grace=grace))
-        .order_by("hour")
+        .values("hour", "wait_s")
+        .annotate(**names)
+        .order_by()
     )
-    return {row.pop("hour"): row for row in rows}
+    hours = sorted({group["hour"] for group in groups})
+    return _level(groups, names), {
+        hour: _level([group for group in groups if group["hour"] == hour], names) for hour in hours
+    }

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
+from akuttilbud.audit import audit, form_changes, formset_changes
+from akuttilbud.models import AuditAction
 
 from . import callbacks, desk, live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
@@ -152,3 +154,26 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session
+
+
+@transaction.atomic
+def save_line_settings(*, settings_form, lines, extensions, request):
+    """Save the phone-line settings, lines and extensions as one change, and audit it.
+
+    Raises ``ProtectedError`` (and saves nothing) when a deleted line still has calls."""
+    changes = form_changes(settings_form)
+    settings_row = settings_form.save()
+    lines.save()
+    extensions.save()
+    audit(
+        AuditAction.SETTINGS_CHANGE,
+        request=request,
+        obj=settings_row,
+        detail={
+            "settings": "telephony",
+            "changes": changes,
+            "lines": formset_changes(lines),
+            "extensions": formset_changes(extensions),
+        },
+    )
+    return settings_row

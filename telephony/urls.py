@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import twilio_voice, views
 
 app_name = "telephony"
 
 urlpatterns = [
     path("events/", views.events, name="events"),
+    path("twilio/status/", twilio_voice.status_callback, name="twilio_status"),
     path("settings/", views.line_settings, name="line_settings"),
     path("board/calls/", views.board_calls, name="board_calls"),
     path("line/", views.line_now, name="line_now"),

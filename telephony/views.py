@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -106,9 +106,9 @@ def line_settings(request):
     forms = (settings_form, lines, extensions)
     if post is not None and all(form.is_valid() for form in forms):
         try:
-            with transaction.atomic():
-                for form in forms:
-                    form.save()
+            services.save_line_settings(
+                settings_form=settings_form, lines=lines, extensions=extensions, request=request
+            )
         except ProtectedError:
             messages.error(request, _("A line that has calls cannot be deleted. Rename it instead."))
         else:
@@ -117,7 +117,14 @@ def line_settings(request):
     return render(
         request,
         "telephony/line_settings.html",
-        {"settings_form": settings_form, "lines": lines, "extensions": extensions},
+        {
+            "settings_form": settings_form,
+            "lines": lines,
+            "extensions": extensions,
+            "event_url": request.build_absolute_uri(reverse("telephony:events")),
+            "twilio_url": request.build_absolute_uri(reverse("telephony:twilio_status")),
+            "twilio_configured": bool(settings.TWILIO_AUTH_TOKEN),
+        },
     )
 
 

@@ -10,7 +10,7 @@ import datetime
 import uuid
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -475,8 +475,28 @@ TARGETS = {
             | {"from_date": "2026-01-01", "to_date": "", "page": "2"}
         ),
     ),
-    "two-factor setup": ("otp_setup", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor setup": (
+        "otp_setup",
+        (),
+        "staff",
+        "post",
+        lambda r: {"enrolment_code": "ABCD-EFGH-JKMN", "code": "123456", "next": "/"},
+    ),
     "two-factor verify": ("otp_verify", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor recovery code": (
+        "otp_verify",
+        (),
+        "staff",
+        "post",
+        lambda r: {"recovery_code": "abcd2345", "next": "/"},
+    ),
+    "two-factor enrolment code issue": (
+        "enrolment_code_issue",
+        (),
+        "leader",
+        "post",
+        lambda r: {"user": str(r["staff_id"])},
+    ),
     "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
     "phone line settings": (
         "telephony:line_settings",
@@ -621,3 +641,29 @@ def test_hostile_signed_events_give_a_400_or_success_never_a_server_error():
         assert response.status_code < 500
 
     send_random()
+
+
+@pytest.mark.django_db
+@override_settings(TWILIO_AUTH_TOKEN="fuzz-token")
+def test_hostile_twilio_callbacks_give_a_4xx_never_a_server_error():
+    from django.core.cache import cache
+    from twilio.request_validator import RequestValidator
+
+    cache.clear()
+    client = Client(raise_request_exception=True)
+    path = reverse("telephony:twilio_status")
+    validator = RequestValidator("fuzz-token")
+    fields = ["CallSid", "CallStatus", "From", "Timestamp"]
+    for value in HOSTILE:
+        params = dict.fromkeys(fields, value)
+        for query in ("", "?line=" + value[:30], "?extension=" + value[:30]):
+            signature = validator.compute_signature("http://testserver" + path + query, params)
+            signed = client.post(path + query, data=params, headers={"X-Twilio-Signature": signature})
+            assert 400 <= signed.status_code < 500 or signed.status_code == 204, value[:40]
+        unsigned = client.post(path, data=params, headers={"X-Twilio-Signature": value[:200]})
+        assert unsigned.status_code == 401, value[:40]
+    # A real status with hostile details around it is recorded, never a 500.
+    for value in HOSTILE:
+        params = {"CallSid": "CA-fuzz", "CallStatus": "ringing", "From": value, "Timestamp": value}
+        signature = validator.compute_signature("http://testserver" + path, params)
+        assert client.post(path, data=params, headers={"X-Twilio-Signature": signature}).status_code == 204

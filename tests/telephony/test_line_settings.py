@@ -102,3 +102,17 @@ def test_the_sms_text_names_the_promised_time_and_nothing_else(text, accepted):
         instance=TelephonySettings.load(),
     )
     assert form.is_valid() is accepted
+
+
+def test_the_settings_page_gives_the_switchboards_addresses_and_whether_twilio_is_set_up(
+    leader_client, settings
+):
+    settings.TWILIO_AUTH_TOKEN = ""
+    page = leader_client.get(reverse("telephony:line_settings")).content.decode()
+    assert "http://testserver/telephony/events/" in page
+    assert "http://testserver/telephony/twilio/status/?line=akut" in page
+    assert "Twilios callbacks afvises" in page
+    settings.TWILIO_AUTH_TOKEN = "a-secret-token"
+    page = leader_client.get(reverse("telephony:line_settings")).content.decode()
+    assert "Twilios auth token er sat." in page
+    assert "a-secret-token" not in page
