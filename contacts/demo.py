@@ -224,6 +224,7 @@ def seed(*, rng, users, stdout):
                 direction=Direction.INCOMING,
                 caller_role=caller_role,
                 person=person,
+                municipality_id=person.home_municipality_id if person else None,
                 stated_age=rng.randint(14, 17) if person is None and rng.random() < 0.02 else None,
                 started_at=started,
                 answered_at=answered,
@@ -246,10 +247,12 @@ def seed(*, rng, users, stdout):
             contacts.append(contact)
     # Two citizens are waiting in the house right now.
     for minutes in (6, 18):
+        person = rng.choice(persons)
         contacts.append(
             Contact(
                 channel=Channel.WALK_IN,
-                person=rng.choice(persons),
+                person=person,
+                municipality_id=person.home_municipality_id,
                 started_at=now - datetime.timedelta(minutes=minutes),
                 staff=staff[0],
             )
@@ -328,6 +331,7 @@ def _stays(rng, contacts, settings_row, now):
         stays.append(
             Stay(
                 person_id=contact.person_id,
+                municipality_id=contact.municipality_id,
                 contact_id=contact.pk,
                 bed=bed,
                 check_in=check_in,
@@ -374,6 +378,7 @@ def _callbacks(rng, today, now, persons, staff, settings_row):
                     channel=Channel.PHONE,
                     direction=Direction.OUTGOING,
                     person=person,
+                    municipality_id=person.home_municipality_id if person else None,
                     started_at=called,
                     answered_at=called,
                     ended_at=called + datetime.timedelta(minutes=rng.randint(2, 25)),

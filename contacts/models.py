@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud import phone as phone_module
 from akuttilbud.cpr import age_on
 from akuttilbud.models import HasCPR, HasPhone, Municipality
 
@@ -280,6 +281,15 @@ class Contact(models.Model):
     )
     reasons = models.ManyToManyField(Reason, verbose_name=_("reasons"), blank=True)
     in_target_group = models.BooleanField(_("in the target group"), default=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("citizen's municipality at the time"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Recorded when the contact is tied to a person; a later move does not change it."),
+    )
     outcomes = models.ManyToManyField(Outcome, verbose_name=_("outcome"), blank=True)
     summary = models.CharField(_("in one line"), max_length=300, blank=True)
     staff = models.ForeignKey(
@@ -441,6 +451,14 @@ class Stay(models.Model):
         related_name="stays",
     )
     bed = models.PositiveSmallIntegerField(_("bed"), validators=[MinValueValidator(1)])
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("citizen's municipality at the time"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     check_in = models.DateTimeField(_("check-in"))
     check_out = models.DateTimeField(_("check-out"), null=True, blank=True)
     meals = models.PositiveSmallIntegerField(_("meals"), default=0, validators=[MaxValueValidator(50)])
@@ -494,9 +512,20 @@ class CallbackKind(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class CallbackClosure(models.TextChoices):  # By the desk, or by the phone line itself.
+    DESK = "", _("Called back from the desk")
+    GOT_THROUGH = "got_through", _("Closed: the caller got through")
+    CALLED_OUT = "called_out", _("Closed: called back from the line")
+
+
 class CallbackQuerySet(models.QuerySet):
     def open(self):
         return self.filter(done_at__isnull=True)
+
+    def for_number(self, number):
+        """Call-backs owed to a normalised number (``akuttilbud.phone.normalise``), found by its
+        blind index."""
+        return self.filter(phone_index=phone_module.blind_index(number))
 
     def overdue(self, now):
         return self.open().filter(due_at__lt=now)
@@ -534,6 +563,7 @@ class Callback(HasPhone):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    closed_by = models.CharField(_("closed by"), max_length=12, choices=CallbackClosure.choices, blank=True)
     contact = models.OneToOneField(
         Contact,
         verbose_name=_("call-back contact"),

@@ -84,6 +84,23 @@ def _changed_fields(instance, fields):
 # Contacts
 
 
+def _municipality_of(person):
+    """The citizen's municipality recorded on a contact or stay when it is tied to ``person``:
+    billing charges the municipality of that time, so a later move does not rewrite history."""
+    return person.home_municipality_id if person is not None else None
+
+
+def _fill_in_municipality(person):
+    """Contacts and stays of ``person`` recorded without a municipality get the one now known;
+    those recorded with one keep it."""
+    if person.home_municipality_id is None:
+        return
+    for model in (Contact, Stay):
+        model.objects.filter(person=person, municipality__isnull=True).update(
+            municipality_id=person.home_municipality_id
+        )
+
+
 @transaction.atomic
 def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, request=None):
     """Create a contact from ``data`` (contact field values), with its reasons, outcomes and
@@ -91,6 +108,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     contact = Contact(**{name: value for name, value in data.items() if name in CONTACT_FIELDS})
     if contact.staff_id is None:
         contact.staff = user
+    contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     contact.save()
     contact.reasons.set(reasons)
@@ -98,7 +116,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     if conversation and any(conversation.get(name) for name in CONVERSATION_FIELDS):
         _write_conversation(contact, user, conversation)
     audit(AuditAction.CREATE, request=request, user=user, obj=contact, person=contact.person)
-    logger.info("contact %s logged by user %s", contact.pk, user.pk)
+    logger.info("contact %s logged by user %s", contact.pk, getattr(user, "pk", None))
     return contact
 
 
@@ -168,9 +186,12 @@ def start_conversation(*, contact, user, now=None, request=None):
 @transaction.atomic
 def update_contact(*, contact, user, data, reasons=None, outcomes=None, request=None):
     """Change a contact's fields (``data``), and its reasons and outcomes when given."""
+    person_before = contact.person_id
     for name, value in data.items():
         if name in CONTACT_FIELDS:
             setattr(contact, name, value)
+    if contact.person_id != person_before:
+        contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     changed = _changed_fields(contact, CONTACT_FIELDS)
     contact.save()
@@ -221,8 +242,9 @@ def save_conversation(*, contact, user, texts, request=None):
 def link_person(*, contact, person, user, request=None):
     """Tie an anonymous contact to a person found or created afterwards."""
     contact.person = person
+    contact.municipality_id = _municipality_of(person)
     contact.full_clean()
-    contact.save(update_fields=["person", "updated_at"])
+    contact.save(update_fields=["person", "municipality", "updated_at"])
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -235,6 +257,24 @@ def link_person(*, contact, person, user, request=None):
 
 
 # Persons
+
+
+def disclose_duplicate(*, error, user, request=None):
+    """Audit that a ``DuplicateCPR`` told the user who holds the number, and return that person.
+
+    Called once the failed save has rolled back, so the event stays: the message shows that the
+    citizen exists and links to them, a disclosure their access report must list.
+    """
+    existing = error.existing
+    audit(
+        AuditAction.VIEW,
+        request=request,
+        user=user,
+        obj=existing,
+        person=existing,
+        detail={"duplicate_cpr": True},
+    )
+    return existing
 
 
 def _ensure_cpr_free(digits, person=None):
@@ -285,6 +325,7 @@ def update_person(*, person, user, data, request=None):
     person.full_clean()
     changed = sorted(_changed_fields(person, PERSON_FIELDS) + (["phone"] if phone_changed else []))
     person.save()
+    _fill_in_municipality(person)
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": changed}
     )
@@ -365,6 +406,7 @@ def merge_persons(*, keep, remove, user, request=None):
     remove.delete()
     keep.full_clean()
     keep.save()
+    _fill_in_municipality(keep)
     audit(
         AuditAction.MERGE,
         request=request,
@@ -415,7 +457,11 @@ def search_persons(*, term, user, request=None, limit=50):
         )
         criterion = _masked_criterion("name", term)
     audit(
-        AuditAction.SEARCH, request=request, user=user, detail={"criterion": criterion, "hits": len(results)}
+        AuditAction.SEARCH,
+        request=request,
+        user=user,
+        person_ids=[person.pk for person in results],
+        detail={"criterion": criterion, "hits": len(results)},
     )
     return results
 
@@ -496,6 +542,7 @@ def book_stay(*, person, bed, check_in, user, check_out=None, meals=0, note="", 
     """Book a bed for a person. Refuses, naming the stay in the way, when the bed is taken."""
     stay = Stay(
         person=person,
+        municipality_id=_municipality_of(person),
         bed=bed,
         check_in=check_in,
         check_out=check_out,
@@ -532,16 +579,18 @@ def check_out_stay(*, stay, check_out, user, meals=None, note=None, request=None
 
 
 @transaction.atomic
-def register_callback(*, kind, received_at, phone, user, note="", person=None, request=None):
-    """Register a missed call, voicemail or SMS; due by the service's call-back goal.
-    ``phone`` is a normalised number (``akuttilbud.phone.normalise``)."""
-    goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
+def register_callback(*, kind, received_at, phone, user, note="", person=None, due_at=None, request=None):
+    """Register a missed call, voicemail or SMS, due by the time promised (``due_at``) or else
+    by the service's call-back goal. ``phone`` is a normalised number (``akuttilbud.phone``)."""
+    if due_at is None:
+        goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
+        due_at = received_at + goal
     callback = Callback(
         kind=kind,
         received_at=received_at,
         note=note or "",
         person=person,
-        due_at=received_at + goal,
+        due_at=due_at,
         created_by=user,
     )
     callback.set_phone(phone)

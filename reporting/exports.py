@@ -909,16 +909,19 @@ def _write_chunks(header, chunks, dialect):
         yield buffer.getvalue()
 
 
-def linkage_count(period):
-    return queries.persons_with_activity(period).filter(cpr_index__isnull=False).count()
+def _linkage_persons(period):
+    return queries.persons_with_activity(period).filter(cpr_index__isnull=False).order_by("id")
+
+
+def linkage_person_ids(period):
+    """The ids of the persons the linkage key of ``period`` names, for its audit event."""
+    return list(_linkage_persons(period).values_list("id", flat=True))
 
 
 def linkage_stream(period, dialect_name="standard"):
     """Pseudonym → CPR for identified persons with activity in the period: the register-linkage key."""
     persons = (
-        queries.persons_with_activity(period)
-        .filter(cpr_index__isnull=False)
-        .order_by("id")
+        _linkage_persons(period)
         .values_list("id", "cpr_index", "cpr_encrypted")
         .iterator(chunk_size=CHUNK_SIZE)
     )

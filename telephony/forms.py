@@ -70,6 +70,16 @@ class TelephonySettingsForm(forms.ModelForm):
             "index_retention_days",
         ]
 
+    def clean_sms_text(self):
+        # The message may reach another person's phone: it names the time, never a placeholder
+        # for anything else.
+        text = self.cleaned_data["sms_text"]
+        if "{time}" not in text:
+            raise forms.ValidationError(_("Put {time} where the promised time goes."))
+        if "{" in text.replace("{time}", "") or "}" in text.replace("{time}", ""):
+            raise forms.ValidationError(_("Only {time} may stand in braces."))
+        return text
+
 
 class NumberLinkForm(forms.Form):
     """Link (or unlink) a call's number and a citizen: the one given, else the call's contact's."""

@@ -146,6 +146,21 @@ class CallSession(HasPhone):
         on_delete=models.SET_NULL,
         related_name="call",
     )
+    contact_undescribed = models.BooleanField(
+        _("saved undescribed"),
+        default=False,
+        help_text=_("Nobody described the call in time, so its contact was saved with its times only."),
+    )
+    callback = models.ForeignKey(
+        "contacts.Callback",
+        verbose_name=_("call-back"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        help_text=_("The call-back this missed call is owed by; repeated missed calls share one."),
+    )
+    sms_sent_at = models.DateTimeField(_("SMS sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -159,6 +174,12 @@ class CallSession(HasPhone):
             models.Index(fields=["ringing_at", "id"], name="call_ringing_id"),
             models.Index(fields=["status"], name="call_live", condition=Q(status__in=LIVE_STATUSES)),
             models.Index(fields=["extension", "status"], name="call_extension_status"),
+            # Answered calls still without a contact: the few the undescribed-calls task looks at.
+            models.Index(
+                fields=["ended_at"],
+                name="call_without_contact",
+                condition=Q(status="answered", contact__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

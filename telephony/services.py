@@ -1,4 +1,5 @@
-"""Writes of the phone line: the events that make a call, and what a call leads to.
+"""Writes of the phone line: the events that make a call, and what a call leads to
+(``callbacks`` for missed calls, ``desk`` for the contact an answered call becomes).
 
 ``record_call_event`` is the one door every switchboard adapter goes through (the signed event
 API, Twilio, Asterisk, the CDR import).
@@ -11,7 +12,10 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
+from akuttilbud.audit import audit, form_changes, formset_changes
+from akuttilbud.models import AuditAction
 
+from . import callbacks, desk, live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
 
 logger = logging.getLogger(__name__)
@@ -159,6 +163,7 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
     if number is not None and not session.has_phone:
         session.set_phone(number)
         session.caller_withheld = False
+    previous_status = session.status
     _apply(
         session,
         kind=kind,
@@ -167,7 +172,34 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         hung_up_by=hung_up_by,
         staff_by_extension=_staff_by_extension(kind, extension),
     )
+    callbacks.follow_up(session, previous_status=previous_status, number=number)
     session.save()
+    if kind == EventKind.ENDED:
+        desk.end_contact(session)
+    live.announce_after_commit(line.code)
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session
+
+
+@transaction.atomic
+def save_line_settings(*, settings_form, lines, extensions, request):
+    """Save the phone-line settings, lines and extensions as one change, and audit it.
+
+    Raises ``ProtectedError`` (and saves nothing) when a deleted line still has calls."""
+    changes = form_changes(settings_form)
+    settings_row = settings_form.save()
+    lines.save()
+    extensions.save()
+    audit(
+        AuditAction.SETTINGS_CHANGE,
+        request=request,
+        obj=settings_row,
+        detail={
+            "settings": "telephony",
+            "changes": changes,
+            "lines": formset_changes(lines),
+            "extensions": formset_changes(extensions),
+        },
+    )
+    return settings_row

@@ -68,6 +68,10 @@ class ContactFactory(factory.django.DjangoModelFactory):
     acuteness = 3
     summary = "Ringede om ensomhed"
     staff = factory.SubFactory(UserFactory)
+    # As the contacts service records it when a contact is tied to a person.
+    municipality_id = factory.LazyAttribute(
+        lambda contact: contact.person.home_municipality_id if getattr(contact, "person", None) else None
+    )
 
 
 class StayFactory(factory.django.DjangoModelFactory):
@@ -75,6 +79,7 @@ class StayFactory(factory.django.DjangoModelFactory):
         model = Stay
 
     person = factory.SubFactory(PersonFactory)
+    municipality_id = factory.LazyAttribute(lambda stay: stay.person.home_municipality_id)
     bed = 1
     check_in = factory.LazyFunction(timezone.now)
     check_out = factory.LazyAttribute(lambda stay: stay.check_in + datetime.timedelta(hours=14))

@@ -48,6 +48,7 @@ EXPECTED = {
     "otp_setup": {"anonymous": LOGIN, "staff": 200, "leader": 200, "evaluator": 200},
     # Without a device the code page sends the user to set one up.
     "otp_verify": {"anonymous": LOGIN, "staff": 302, "leader": 302, "evaluator": 302},
+    "enrolment_code_issue": _leader(),
     "access_report": _leader(),
     "contacts:board": _desk(),
     "contacts:shift_note_add": _desk(405, 405),
@@ -110,14 +111,18 @@ EXPECTED = {
     "telephony:line_settings": _leader(),
     "telephony:known_caller": _desk(),
     "telephony:link_caller": _desk(405, 405),
+    "telephony:board_calls": _desk(),
+    "telephony:line_now": _desk(),
+    "telephony:line_now_stream": _desk(),
+    "telephony:twilio_status": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
 }
 
 # Views without ``allowed_roles``: open to everyone (login, health) or only to logged-in users.
-UNDECLARED = {"home", "healthz", "login", "logout", "telephony:events"}
+UNDECLARED = {"home", "healthz", "login", "logout", "telephony:events", "telephony:twilio_status"}
 
 # Endpoints for machines, not people: a request is let in by its signature, never by a login
-# (tests/telephony/test_event_api.py holds them to it).
-SIGNED = {"telephony:events"}
+# (tests/telephony/test_event_api.py and test_twilio.py hold them to it).
+SIGNED = {"telephony:events", "telephony:twilio_status"}
 
 # Everything an evaluator may open: the exports, and the pages every logged-in user has.
 EVALUATOR_PAGES = {"home", "healthz", "login", "logout", "otp_setup", "otp_verify", "reporting:exports"}

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0008_phone_encrypted_with_blind_index'),
-        ('telephony', '0002_seed_line'),
+        ('contacts', '0010_phone_encrypted_with_blind_index'),
+        ('telephony', '0003_call_contact_undescribed_callback_and_sms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

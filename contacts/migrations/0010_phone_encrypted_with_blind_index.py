@@ -40,7 +40,7 @@ def decrypt_numbers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contacts", "0007_person_without_cpr"),
+        ("contacts", "0009_callback_closed_by"),
     ]
 
     operations = [
