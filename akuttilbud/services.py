@@ -150,13 +150,14 @@ _ROTATE_BATCH = 1000
 
 def rotate_encryption_keys():
     """Re-encrypt every CPR and phone number under the first key of ``CPR_ENCRYPTION_KEYS``, so
-    the older keys can be dropped, and audit it. Returns the rows re-encrypted per model."""
+    the older keys can be dropped, and audit it. Returns the rows re-encrypted per model and
+    column (a person has both a CPR and a phone number)."""
     counts = {}
     with transaction.atomic():
         for model in apps.get_models():
             for mixin, field in _ENCRYPTED_FIELDS:
                 if issubclass(model, mixin):
-                    counts[model._meta.label_lower] = _rotate(model, field)
+                    counts[f"{model._meta.label_lower}.{field}"] = _rotate(model, field)
         audit(
             AuditAction.KEY_ROTATION,
             detail={"rotated": counts, "username": "manage.py rotate_cpr_keys"},

@@ -421,6 +421,7 @@ def person_phone(request, person_id):
     return _render_person(request, person, revealed_phone=number)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_identify(request, person_id):

@@ -42,4 +42,9 @@ def test_rotation_is_audited_with_counts_only(settings):
     call_command("rotate_cpr_keys")
     event = AuditEvent.objects.get(action=AuditAction.KEY_ROTATION)
     assert event.username == "manage.py rotate_cpr_keys"
-    assert event.detail["rotated"] == {"contacts.person": 1, "telephony.callsession": 0}
+    assert event.detail["rotated"] == {
+        "contacts.person.cpr_encrypted": 1,
+        "contacts.person.phone_encrypted": 0,
+        "contacts.callback.phone_encrypted": 0,
+        "telephony.callsession.phone_encrypted": 0,
+    }

@@ -54,7 +54,7 @@ def test_a_caller_who_gives_up_after_the_grace_time_is_owed_a_call_back_by_the_g
     callback = Callback.objects.get()
     assert session.callback == callback
     assert callback.kind == CallbackKind.MISSED_CALL
-    assert callback.phone == NUMBER
+    assert callback.decrypted_phone() == NUMBER
     assert callback.received_at == session.ringing_at
     assert callback.due_at == session.ringing_at + datetime.timedelta(hours=2)
     assert callback.done_at is None
@@ -76,7 +76,7 @@ def test_a_voicemail_makes_a_voicemail_call_back_in_any_order():
     assert Callback.objects.get().kind == CallbackKind.VOICEMAIL
     record("v2", "ringing", 0, caller="+4587654321")
     record("v2", "voicemail", 3, caller="+4587654321")
-    assert Callback.objects.get(phone="+4587654321").kind == CallbackKind.VOICEMAIL
+    assert Callback.objects.for_number("+4587654321").get().kind == CallbackKind.VOICEMAIL
 
 
 def test_a_caller_who_tries_again_is_owed_one_call_back_not_two():
@@ -169,7 +169,7 @@ def test_the_call_back_form_takes_the_promised_time_and_a_citizen_found_by_name(
     staff_client.post(reverse("contacts:callback_add"), with_token({**typed, "person": str(person.pk)}))
     callback = Callback.objects.get()
     assert callback.person == person
-    assert callback.phone == NUMBER
+    assert callback.decrypted_phone() == NUMBER
     assert timezone.localtime(callback.due_at).strftime("%H:%M") == promised.strftime("%H:%M")
 
 

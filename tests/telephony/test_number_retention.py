@@ -26,7 +26,13 @@ def _retention_settings(db):
 
 
 def _ended_call(call_id, ended, *, caller=NUMBER):
-    for kind, at in (("ringing", ended - datetime.timedelta(minutes=2)), ("ended", ended)):
+    """An answered call that ended at ``ended``: the line owes its caller no call-back."""
+    steps = (
+        ("ringing", ended - datetime.timedelta(minutes=2)),
+        ("answered", ended - datetime.timedelta(minutes=1)),
+        ("ended", ended),
+    )
+    for kind, at in steps:
         services.record_call_event(
             call_id=call_id,
             event=kind,
