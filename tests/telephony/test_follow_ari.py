@@ -73,13 +73,31 @@ def ari_server():
     thread.join(5)
 
 
+def follow_ari(**options):
+    """Run the command as its own process runs it: in a thread with no event loop of its own
+    (the browser tests' Playwright keeps one running in the test's thread)."""
+    failures = []
+
+    def run():
+        try:
+            call_command("follow_ari", **options)
+        except BaseException as error:  # noqa: BLE001 - handed back to the test below
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "follow_ari --once did not return"
+    if failures:
+        raise failures[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_ari_stream_becomes_call_sessions(live_server, ari_server, staff_user):
     ExtensionFactory(number="201", user=staff_user)
-    call_command(
-        "follow_ari", ari_url=ari_server, events_url=f"{live_server.url}/telephony/events/",
-        context="fra-nettet", once=True,
-    )  # fmt: skip
+    follow_ari(
+        ari_url=ari_server, events_url=f"{live_server.url}/telephony/events/", context="fra-nettet", once=True
+    )
 
     calls = {call.call_id: call for call in CallSession.objects.all()}
     assert set(calls) == {"ari:1.1", "ari:2.2", "ari:3.3"}
@@ -113,10 +131,13 @@ def test_events_of_channels_outside_the_lines_context_are_not_calls():
 
 @pytest.mark.django_db(transaction=True)
 def test_an_event_the_app_refuses_is_logged_without_the_callers_number(live_server, ari_server, caplog):
-    call_command(
-        "follow_ari", ari_url=ari_server, events_url=f"{live_server.url}/telephony/events/",
-        context="fra-nettet", line="no-such-line", once=True,
-    )  # fmt: skip
+    follow_ari(
+        ari_url=ari_server,
+        events_url=f"{live_server.url}/telephony/events/",
+        context="fra-nettet",
+        line="no-such-line",
+        once=True,
+    )
     assert not CallSession.objects.exists()
     assert "refused by the app: HTTP 400" in caplog.text
     assert "12345678" not in caplog.text
@@ -124,7 +145,5 @@ def test_an_event_the_app_refuses_is_logged_without_the_callers_number(live_serv
 
 @pytest.mark.django_db
 def test_an_unreachable_asterisk_is_logged_and_once_returns(caplog):
-    call_command(
-        "follow_ari", ari_url="ws://127.0.0.1:8432/ari/events", events_url="http://127.0.0.1:8433/", once=True
-    )
+    follow_ari(ari_url="ws://127.0.0.1:8432/ari/events", events_url="http://127.0.0.1:8433/", once=True)
     assert "ARI stream lost" in caplog.text
