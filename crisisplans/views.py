@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from akuttilbud.audit import audit
 from akuttilbud.forms import add_service_errors
@@ -321,6 +322,7 @@ def board_follow_ups(request):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_section(request, person_id):
     """Person-page fragment: the person's plans with versions and follow-ups, and SWEMWBS scores."""

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from akuttilbud import outbox
 from akuttilbud.roles import EVALUATOR, LEADER, role_required
 from akuttilbud.spreadsheet import csv_line
 
@@ -59,6 +60,7 @@ def dashboard(request):
                 (heading, [figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
             ],
             "data": data,
+            "failed_mail": list(outbox.failed_recently()),
             "period_query": urlencode(
                 {"preset": "custom", "start": period.start.isoformat(), "end": period.last_day.isoformat()}
             ),
@@ -152,7 +154,7 @@ def cost_list(request):
 def cost_create(request):
     form = CostEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry = services.create_cost_entry(**form.cleaned_data, created_by=request.user)
+        entry = services.create_cost_entry(**form.cleaned_data, created_by=request.user, request=request)
         messages.success(request, _("The cost was saved."))
         return redirect(f"{_cost_list_url()}?year={entry.month.year}")
     return render(request, "reporting/cost_form.html", {"form": form})
@@ -163,7 +165,7 @@ def cost_edit(request, pk):
     entry = get_object_or_404(CostEntry, pk=pk)
     form = CostEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        services.update_cost_entry(entry=entry, **form.cleaned_data)
+        services.update_cost_entry(entry=entry, **form.cleaned_data, request=request)
         messages.success(request, _("The cost was saved."))
         return redirect(f"{_cost_list_url()}?year={entry.month.year}")
     return render(request, "reporting/cost_form.html", {"form": form, "entry": entry})
@@ -174,7 +176,7 @@ def cost_delete(request, pk):
     entry = get_object_or_404(CostEntry, pk=pk)
     if request.method == "POST":
         year = entry.month.year
-        services.delete_cost_entry(entry=entry)
+        services.delete_cost_entry(entry=entry, request=request)
         messages.success(request, _("The cost was deleted."))
         return redirect(f"{_cost_list_url()}?year={year}")
     return render(request, "reporting/cost_confirm_delete.html", {"entry": entry})

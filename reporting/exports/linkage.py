@@ -10,8 +10,13 @@ from .columns import CHUNK_SIZE, DIALECTS
 from .writer import write_csv
 
 
-def count(period):
-    return queries.persons_with_activity(period).filter(cpr_index__isnull=False).count()
+def _persons(period):
+    return queries.persons_with_activity(period).filter(cpr_index__isnull=False).order_by("id")
+
+
+def person_ids(period):
+    """The ids of the persons the key of ``period`` names, for its audit event."""
+    return list(_persons(period).values_list("id", flat=True))
 
 
 def stream(period, dialect_name="standard"):
@@ -23,10 +28,8 @@ def stream(period, dialect_name="standard"):
 
 def _rows(period):
     persons = (
-        queries.persons_with_activity(period)
-        .filter(cpr_index__isnull=False)
+        _persons(period)
         .annotate(pseudonym=Pseudonym("id", "cpr_index"))
-        .order_by("id")
         .values_list("pseudonym", "cpr_encrypted")
         .iterator(chunk_size=CHUNK_SIZE)
     )
