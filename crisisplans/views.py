@@ -7,9 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from akuttilbud import locking
 from akuttilbud.audit import audit
+from akuttilbud.forms import add_service_errors
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -35,15 +37,6 @@ from .swemwbs import COPYRIGHT
 FOLLOW_UPS_PER_PAGE = 50
 # A screenful on the shift board of each list, due today and overdue.
 BOARD_FOLLOW_UPS = 4
-
-
-def _add_errors(form, error):
-    """Show a service's ValidationError on the form: beside the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _plan_for(request, plan_id):
@@ -114,7 +107,7 @@ def plan_create(request, contact_id):
                 message=_("The crisis plan was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     # A second plan is allowed (a new crisis), but staff should know of the open one first.
     open_plan = CrisisPlan.objects.visible_to(request.user).filter(person=person).open().first()
     return _render_plan_form(
@@ -152,7 +145,7 @@ def plan_edit(request, plan_id):
                 extra_rows=_people_conflict_rows(error.current, people),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The crisis plan was saved."))
             return redirect("crisisplans:plan_detail", plan_id=plan.pk)
@@ -290,7 +283,7 @@ def follow_up_record(request, follow_up_id):
                 message=_("The follow-up was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request,
         "crisisplans/follow_up_record.html",
@@ -333,7 +326,7 @@ def wellbeing_at_contact(request, contact_id):
                 message=_("The well-being score was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request,
         "crisisplans/wellbeing_form.html",
@@ -363,6 +356,7 @@ def board_follow_ups(request):
     return render(request, "crisisplans/_board_follow_ups.html", context)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_section(request, person_id):
     """Person-page fragment: the person's plans with versions and follow-ups, and SWEMWBS scores."""

@@ -168,7 +168,10 @@ def _edit_agreement(request, agreement, initial=None):
 
         def save():
             return save_agreement(
-                agreement=form.save(commit=False), replaced_document_name=replaced_document_name
+                agreement=form.save(commit=False),
+                replaced_document_name=replaced_document_name,
+                changed_fields=form.changed_data,
+                request=request,
             )
 
         def url_for(saved):

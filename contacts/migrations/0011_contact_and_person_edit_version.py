@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0007_person_without_cpr'),
+        ('contacts', '0010_phone_encrypted_with_blind_index'),
     ]
 
     operations = [
