@@ -13,6 +13,7 @@ from akuttilbud.login_names import masked
 from akuttilbud.models import AuditAction, AuditEvent
 from reporting.models import CostEntry
 from tests.factories import ContactFactory, PersonFactory
+from tests.helpers import with_token
 from tests.partners.factories import AgreementFactory, PartnerFactory
 from tests.partners.test_agreements import agreement_post
 from tests.reporting.factories import CostEntryFactory
@@ -120,7 +121,9 @@ def test_agreement_created_and_changed_are_audited(leader_client):
 def test_cost_entries_created_changed_and_deleted_are_audited(leader_client, leader_user):
     response = leader_client.post(
         reverse("reporting:cost_create"),
-        {"month": "2026-10", "category": "rent", "amount": "12500.50", "note": "Husleje for Hanne"},
+        with_token(
+            {"month": "2026-10", "category": "rent", "amount": "12500.50", "note": "Husleje for Hanne"}
+        ),
     )
     assert response.status_code == 302
     entry = CostEntry.objects.get()

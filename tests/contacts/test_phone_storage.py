@@ -107,7 +107,7 @@ def test_the_edit_form_never_shows_the_stored_number_and_empty_keeps_it(staff_cl
     url = reverse("contacts:person_edit", args=[person.pk])
     form = staff_client.get(url).content.decode()
     assert "…4050" in form and _shows_no_clear_number(form)
-    data = {"name": "Hanne", "psychiatry_contact": "unknown", "phone": ""}
+    data = {"name": "Hanne", "psychiatry_contact": "unknown", "phone": "", "version": person.version}
     assert staff_client.post(url, data).status_code == 302
     person.refresh_from_db()
     assert person.decrypted_phone() == NUMBER
@@ -117,13 +117,24 @@ def test_the_edit_form_never_shows_the_stored_number_and_empty_keeps_it(staff_cl
 def test_editing_replaces_or_removes_the_number_and_audits_the_change(staff_client):
     person = PersonFactory(name="Hanne", phone="20304050")
     url = reverse("contacts:person_edit", args=[person.pk])
-    staff_client.post(url, {"name": "Hanne", "psychiatry_contact": "unknown", "phone": "+46 70 123 45 67"})
+    staff_client.post(
+        url,
+        {
+            "name": "Hanne",
+            "psychiatry_contact": "unknown",
+            "phone": "+46 70 123 45 67",
+            "version": person.version,
+        },
+    )
     person.refresh_from_db()
     assert person.decrypted_phone() == "+46701234567"
     assert person.phone_index == phone.blind_index("+46701234567")
     event = AuditEvent.objects.filter(action=AuditAction.UPDATE, person_id=person.pk).latest("id")
     assert event.detail["fields"] == ["phone"]
-    staff_client.post(url, {"name": "Hanne", "psychiatry_contact": "unknown", "remove_phone": "on"})
+    staff_client.post(
+        url,
+        {"name": "Hanne", "psychiatry_contact": "unknown", "remove_phone": "on", "version": person.version},
+    )
     person.refresh_from_db()
     assert (person.phone_encrypted, person.phone_index, person.phone_last4) == ("", "", "")
 
@@ -133,7 +144,14 @@ def test_typing_a_number_and_ticking_remove_is_an_error_that_changes_nothing(sta
     person = PersonFactory(name="Hanne", phone="20304050")
     url = reverse("contacts:person_edit", args=[person.pk])
     response = staff_client.post(
-        url, {"name": "Hanne", "psychiatry_contact": "unknown", "phone": "30405060", "remove_phone": "on"}
+        url,
+        {
+            "name": "Hanne",
+            "psychiatry_contact": "unknown",
+            "phone": "30405060",
+            "remove_phone": "on",
+            "version": person.version,
+        },
     )
     assert response.status_code == 200
     person.refresh_from_db()
