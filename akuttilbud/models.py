@@ -137,6 +137,9 @@ class AuditAction(models.TextChoices):
     KEY_ROTATION = "key_rotation", _("CPR keys rotated")
     ENROLMENT_CODE = "enrolment_code", _("Two-factor enrolment code issued")
     RECOVERY_CODES = "recovery_codes", _("Two-factor recovery codes")
+    OIDC_LOGIN = "oidc_login", _("Logged in through the identity provider")
+    OIDC_REFUSED = "oidc_refused", _("Login through the identity provider refused")
+    OIDC_LOGOUT = "oidc_logout", _("Logged out by the identity provider")
 
 
 class AuditEventQuerySet(models.QuerySet):
