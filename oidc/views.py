@@ -142,10 +142,10 @@ def backchannel_logout(request):
         and (isinstance(claims.get("sid"), str) or isinstance(claims.get("sub"), str))
     )
     if not valid:
-        services.refused(request, "logout_token_claims", claims)
+        services.refused(request, "logout_token_claims")
         return HttpResponseBadRequest()
     if not cache.add(f"oidc:logout-jti:{claims['jti']}", True, LOGOUT_TOKEN_MEMORY_SECONDS):
-        services.refused(request, "logout_token_replayed", claims)
+        services.refused(request, "logout_token_replayed")
         return HttpResponseBadRequest()
     services.logged_out_by_provider(request, claims)
     response = HttpResponse()

@@ -10,8 +10,8 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 def _tampering():
     """What the test asks the next ID tokens to get wrong (a JSON file it writes): claims to
-    replace, ``expires_in`` seconds (negative: already expired) or a ``foreign_key`` to sign with
-    instead of the provider's own."""
+    replace, ``expires_in`` seconds (negative: already expired), a ``foreign_key`` to sign with
+    instead of the provider's own, a ``kid`` to name."""
     path = Path(os.environ["OIDC_PROVIDER_TAMPERING"])
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -46,4 +46,6 @@ class ClaimsValidator(OAuth2Validator):
             claims["exp"] = int(time.time()) + tampering["expires_in"]
             claims["iat"] = claims["exp"] - 300
         key = tampering.get("foreign_key") or settings.OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"]
-        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": header["kid"]})
+        return jwt.encode(
+            claims, key, algorithm="RS256", headers={"kid": tampering.get("kid", header["kid"])}
+        )
