@@ -7,9 +7,11 @@ until the secrets and hosts are set.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -182,9 +184,12 @@ OIDC_MFA_ACR_VALUES = env.list("OIDC_MFA_ACR_VALUES", default=[])
 OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_SESSION_CHECK_SECONDS", default=15 * 60)
 OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
 # Who may still log in with a password kept here: all, superusers (break-glass) or none.
-LOCAL_LOGIN_USERS = env.str(
-    "LOCAL_LOGIN_USERS", default="superusers" if PRODUCTION and OIDC_ISSUER and OIDC_RP_CLIENT_ID else "all"
+# Unset or empty: superusers in production once a provider signs in everyone else, else all.
+LOCAL_LOGIN_USERS = env.str("LOCAL_LOGIN_USERS", default="") or (
+    "superusers" if PRODUCTION and OIDC_ISSUER and OIDC_RP_CLIENT_ID else "all"
 )
+if LOCAL_LOGIN_USERS not in {"all", "superusers", "none"}:
+    raise ImproperlyConfigured("LOCAL_LOGIN_USERS must be all, superusers or none")
 
 # Lockout: 5 failures lock that user name from that address for 15 minutes.
 AXES_FAILURE_LIMIT = 5
@@ -304,6 +309,7 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+_OIDC_ORIGIN = ["{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER))] if OIDC_ISSUER else []
 # No inline script or style anywhere: every script and stylesheet is a file under static/.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -315,7 +321,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # Logging out posts a form whose answer redirects to the identity provider's logout.
+        "form-action": ["'self'", *_OIDC_ORIGIN],
         "frame-ancestors": ["'none'"],
     }
 }

@@ -444,6 +444,14 @@ TARGETS = {
     "two-factor setup": ("otp_setup", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
     "two-factor verify": ("otp_verify", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
     "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
+    "provider login start": ("oidc_authentication_init", (), "anonymous", "get", lambda r: {"next": "/"}),
+    "provider callback": (
+        "oidc_authentication_callback",
+        (),
+        "anonymous",
+        "get",
+        lambda r: {"code": "abc", "state": "def", "error": "login_required"},
+    ),
     "phone line settings": (
         "telephony:line_settings",
         (),

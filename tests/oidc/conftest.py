@@ -1,6 +1,7 @@
 """A real OpenID Connect provider (tests/oidc_provider, django-oauth-toolkit) in its own server
 process on loopback, with an RS256 key made for this run, and the people the tests sign in."""
 
+import copy
 import json
 import os
 import subprocess
@@ -126,6 +127,10 @@ def oidc(settings, oidc_provider):
     settings.OIDC_ROLE_MAP = ROLE_MAP
     settings.OIDC_ROLE_CLAIM = "groups"
     settings.LOCAL_LOGIN_USERS = "superusers"
+    # As settings.py makes it from OIDC_ISSUER.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = ["'self'", oidc_provider.url]
+    settings.CONTENT_SECURITY_POLICY = policy
     cache.delete_many([oidc_provider_module.DISCOVERY_CACHE_KEY, oidc_provider_module.JWKS_CACHE_KEY])
     yield oidc_provider
     oidc_provider.stop_tampering()

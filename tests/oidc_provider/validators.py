@@ -49,3 +49,12 @@ class ClaimsValidator(OAuth2Validator):
         return jwt.encode(
             claims, key, algorithm="RS256", headers={"kid": tampering.get("kid", header["kid"])}
         )
+
+    # prompt=none (the app's periodic session check): the authorization view answers an
+    # unauthenticated browser with login_required itself, and every client here skips consent,
+    # so a request that reaches these checks may go on silently.
+    def validate_silent_login(self, request):
+        return True
+
+    def validate_silent_authorization(self, request):
+        return True

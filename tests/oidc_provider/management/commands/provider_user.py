@@ -12,9 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("--groups", default="")
 
     def handle(self, username, password, name, groups, **options):
-        user, _ = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
         first, _, last = name.partition(" ")
         user.first_name, user.last_name, user.email = first, last, f"{username}@kommune.example"
-        user.set_password(password)
+        if created:
+            # Only then: a new password hash would end the person's session at the provider.
+            user.set_password(password)
         user.save()
         user.groups.set(Group.objects.get_or_create(name=group)[0] for group in groups.split(",") if group)
