@@ -54,6 +54,8 @@ class StartView(library.OIDCAuthenticationRequestView):
     """Send the browser to the provider (code flow with PKCE)."""
 
     def __init__(self, *args, **kwargs):
+        # Past the library's own __init__, which reads the endpoint from settings: here it comes
+        # from discovery, in get(), where a provider that is down can be answered.
         super(library.OIDCAuthenticationRequestView, self).__init__(*args, **kwargs)
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
 
