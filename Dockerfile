@@ -10,4 +10,4 @@ RUN useradd --create-home akuttilbud && mkdir -p /var/lib/akuttilbud/private \
     && chown akuttilbud /var/lib/akuttilbud/private
 USER akuttilbud
 EXPOSE 8000
-CMD ["gunicorn", "akuttilbud.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "akuttilbud.wsgi", "--config", "deploy/gunicorn.conf.py"]

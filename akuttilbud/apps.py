@@ -1,6 +1,9 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from . import database
 
 
 def _install_purge_function(sender, using, **kwargs):
@@ -21,3 +24,4 @@ class CoreConfig(AppConfig):
         # After every ``migrate`` (run by the tables' owner), so the purge function always holds
         # the retention of the settings the deployment migrated with.
         post_migrate.connect(_install_purge_function, sender=self)
+        connection_created.connect(database.register_functions)

@@ -8,9 +8,10 @@ import os
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from . import database
 from .models import AuditAction, AuditEvent, AuditEventPerson
 
 # Any fixed number: serialises writers so each event sees the hash of the one before it. The
@@ -66,10 +67,29 @@ def audit(
     return event
 
 
+def form_changes(form):
+    """``{field: [before, after]}`` for each field a bound model form changed, as text, for the
+    audit of a settings change (settings hold no personal data; never use it on a person)."""
+
+    def text(value):
+        return "" if value is None else str(getattr(value, "pk", value))
+
+    return {
+        name: [text(form.initial.get(name)), text(form.cleaned_data.get(name))] for name in form.changed_data
+    }
+
+
+def formset_changes(formset):
+    """The ids a saved model formset added, changed and deleted, for the same audit."""
+    return {
+        "added": [row.pk for row in formset.new_objects],
+        "changed": [row.pk for row, _fields in formset.changed_objects],
+        "deleted": [row.pk for row in formset.deleted_objects],
+    }
+
+
 def _lock_chain():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
+    database.lock_for_transaction(_CHAIN_LOCK_ID)
 
 
 def _events_with_persons(events):

@@ -49,6 +49,17 @@ def age_on(born, day):
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def age(day, *, birth_date=None, birth_year=None, stated_age=None):
+    """A citizen's age on ``day``, the one rule of the pages, summaries and exports: from the CPR
+    birth date, else the youngest a stated birth year allows, else the age stated at the contact.
+    The COPY export's ``_years_sql`` is this rule in SQL, held to it by its byte-for-byte test."""
+    if birth_date is not None:
+        return age_on(birth_date, day)
+    if birth_year is not None:
+        return day.year - birth_year - 1
+    return stated_age
+
+
 def format_cpr(cpr):
     """The standard presentation ``DDMMYY-SSSS``."""
     return f"{cpr[:6]}-{cpr[6:]}"

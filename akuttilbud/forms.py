@@ -3,7 +3,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import ServiceSettings
+from .models import ServiceSettings, User
+
+
+def add_service_errors(form, error):
+    """Show a service's ValidationError on the form: beside the field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
 
 
 class LoginForm(AuthenticationForm):
@@ -35,7 +44,7 @@ class ServiceSettingsForm(forms.ModelForm):
 
 
 class OneTimeCodeForm(forms.Form):
-    """A six-digit code from the user's authenticator app, checked against their TOTP device."""
+    """A six-digit code from the user's authenticator app; ``otp.py`` checks it against the device."""
 
     code = forms.CharField(
         label=_("Code from your authenticator app"),
@@ -44,20 +53,37 @@ class OneTimeCodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    def __init__(self, device, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.device = device
-
     def clean_code(self):
         code = self.cleaned_data["code"]
         if not code.isdigit():
             raise forms.ValidationError(_("Enter the six digits shown in the app."))
-        allowed, _reason = self.device.verify_is_allowed()
-        if not allowed:
-            raise forms.ValidationError(_("Too many wrong codes. Wait a minute and try again."))
-        # django-otp records the attempt on the device (drift, throttling) while checking it.
-        if not self.device.verify_token(code):
-            raise forms.ValidationError(
-                _("That code is not right. Check that the clock on your phone is correct and try again.")
-            )
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class EnrolmentCodeForm(forms.Form):
+    enrolment_code = forms.CharField(
+        label=_("Enrolment code"),
+        max_length=20,
+        help_text=_("A leader or an administrator gives you this code when you set up two-factor login."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class IssueEnrolmentCodeForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("User"), queryset=None)
+
+    def __init__(self, *args, issuer, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Never oneself: a second person vouches for the device, beyond the password.
+        self.fields["user"].queryset = (
+            User.objects.filter(is_active=True).exclude(pk=issuer.pk).order_by("username")
+        )
+        self.fields["user"].label_from_instance = lambda user: f"{user.display_name} ({user.username})"

@@ -1,4 +1,5 @@
 import ipaddress
+import logging
 import re
 import time
 
@@ -7,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage import default_storage
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
@@ -14,6 +17,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from .two_factor import OTP_DEVICE_SESSION_KEY, second_factor_required, second_factor_satisfied
+
+logger = logging.getLogger(__name__)
 
 # Requests sent by the page itself (the board's polling) carry this header; they do not
 # count as activity, or a board left open would never time out.
@@ -35,6 +40,8 @@ OTP_EXEMPT_VIEWS = {
 DRAFT_FIELD = "_draft"
 DRAFTS_SAVED_KEY = "drafts_saved"
 DRAFT_NAME = re.compile(r"[a-z0-9-]{1,80}\Z")
+# The last activity is written at most this often: a page that only reads then writes nothing.
+ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 # What a proxy says about the original request; believed only from TRUSTED_PROXIES.
@@ -63,6 +70,12 @@ class TrustedProxyMiddleware:
         return any(client in proxy for proxy in self.proxies)
 
 
+def _is_background(request):
+    """A request the page sent by itself: polling (marked by the header) or an event stream,
+    which a browser reopens on its own and cannot mark."""
+    return BACKGROUND_HEADER in request.META or request.headers.get("Accept") == "text/event-stream"
+
+
 class IdleTimeoutMiddleware:
     """Log a user out after ``SESSION_IDLE_TIMEOUT_MINUTES`` without activity (shared PCs)."""
 
@@ -76,7 +89,9 @@ class IdleTimeoutMiddleware:
             if now - last > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
                 return self._to_login(request)
-            if BACKGROUND_HEADER not in request.META:
+            if not _is_background(request) and now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                request.session[LAST_ACTIVITY_KEY] = now
+            elif LAST_ACTIVITY_KEY not in request.session:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
@@ -153,3 +168,18 @@ class DraftSavedMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.method == "POST":
             request._draft_view_reached = True
+
+
+class TolerantSessionMiddleware(SessionMiddleware):
+    """Django's session middleware, except that a session that cannot be written (a read-only or
+    unreachable database, or a session ended in another tab) does not turn the page into a bare
+    "Bad Request (400)": the page is shown, and the 503 of a refused write (``views.server_error``) stays a 503. What is
+    lost is the activity time or a message for the next page; a session ended elsewhere sends
+    the next request to the login page as before."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted:
+            logger.warning("session not saved: the database refused the write or the session ended")
+            return response

@@ -122,6 +122,8 @@ class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")
     SEARCH = "search", _("Searched")
     CPR_REVEAL = "cpr_reveal", _("Revealed CPR")
+    PHONE_REVEAL = "phone_reveal", _("Revealed phone number")
+    PHONE_LINK = "phone_link", _("Linked a caller's number to a citizen")
     CREATE = "create", _("Created")
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
@@ -137,6 +139,9 @@ class AuditAction(models.TextChoices):
     KEY_ROTATION = "key_rotation", _("CPR keys rotated")
     ENROLMENT_CODE = "enrolment_code", _("Two-factor enrolment code issued")
     RECOVERY_CODES = "recovery_codes", _("Two-factor recovery codes")
+    SMS = "sms", _("SMS sent")
+    SECOND_FACTOR = "second_factor", _("Second factor given")
+    SETTINGS_CHANGE = "settings_change", _("Settings changed")
     OIDC_LOGIN = "oidc_login", _("Logged in through the identity provider")
     OIDC_REFUSED = "oidc_refused", _("Login through the identity provider refused")
     OIDC_LOGOUT = "oidc_logout", _("Logged out by the identity provider")
@@ -237,6 +242,30 @@ class AuditEventPerson(models.Model):
         return f"{self.event_id} {self.person_id}"
 
 
+class EnrolmentCode(models.Model):
+    """A one-time code, issued by another leader or an administrator, that lets ``user`` set up
+    two-factor login: the password alone must not be enough to enrol a device.
+
+    Only a password-style hash is stored; the issuer sees the code once and hands it over.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    issued_by = models.ForeignKey(
+        User, verbose_name=_("issued by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    code_hash = models.CharField(max_length=128)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self):
+        return f"{self.user_id} {self.issued_at:%Y-%m-%d %H:%M}"
+
+
 class HasCPR(models.Model):
     """A CPR number stored encrypted, with a blind index for look-up and the birth date in clear.
 
@@ -330,3 +359,35 @@ class HasPhone(models.Model):
     @property
     def masked_phone(self):
         return phone_module.masked(self.phone_last4)
+
+
+class OutboxMessage(models.Model):
+    """One e-mail waiting to be sent, written in the transaction that decided to send it
+    (``akuttilbud.outbox``). Sent once ``sent_at`` is set; shown to the leader once ``failed_at`` is."""
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+    # The same Message-ID on every attempt, so a copy sent again after a crash can be recognised.
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("given up"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_waiting",
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

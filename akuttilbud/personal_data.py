@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from . import phone as phone_module
+
 MAX_DEPTH = 4
 
 
@@ -103,8 +105,17 @@ class Section:
     records: list[Record]
 
 
+def _phone_value(instance):
+    """A number kept like a CPR number (``HasPhone``), in full: the citizen's own copy. The last
+    four digits when the clear number has gone and only they are kept."""
+    number = instance.decrypted_phone()
+    return phone_module.national_format(number) if number else instance.masked_phone
+
+
 def _record(instance, fields, many_to_many):
     values = [(str(field.verbose_name), display_value(instance, field)) for field in fields]
+    if hasattr(instance, "decrypted_phone"):
+        values.append((_("Phone number"), _phone_value(instance)))
     for field in many_to_many:
         names = ", ".join(str(item) for item in getattr(instance, field.name).all())
         values.append((str(field.verbose_name), names))
@@ -113,7 +124,7 @@ def _record(instance, fields, many_to_many):
 
 def person_fields(person):
     """The person's own fields, the CPR number in full (this is the citizen's own copy)."""
-    values = [(_("CPR number"), person.decrypted_cpr() or "")]
+    values = [(_("CPR number"), person.decrypted_cpr() or ""), (_("Phone number"), _phone_value(person))]
     values += [
         (str(field.verbose_name), display_value(person, field))
         for field in _shown_fields(type(person), set())

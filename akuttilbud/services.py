@@ -2,17 +2,30 @@
 
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import audit as audit_module
 from . import audit_database
+from . import cpr as cpr_module
 from .audit import audit
-from .models import AuditAction, AuditEvent, AuditEventPerson
-from .two_factor import OTP_DEVICE_SESSION_KEY, mark_second_factor
+from .models import AuditAction, AuditEvent, AuditEventPerson, HasCPR, HasPhone
+
+
+@transaction.atomic
+def save_service_settings(*, form, request):
+    """Save the leader's settings form and audit what changed, before and after."""
+    changes = audit_module.form_changes(form)
+    settings_row = form.save()
+    audit(
+        AuditAction.SETTINGS_CHANGE,
+        request=request,
+        obj=settings_row,
+        detail={"settings": "service", "changes": changes},
+    )
+    return settings_row
 
 
 def purge_old_audit_events():
@@ -129,21 +142,38 @@ def _restore_triggers(cursor, vendor, saved):
         cursor.execute(definition)
 
 
-def start_totp_setup(*, user):
-    """The user's unconfirmed TOTP device, made on first use so the secret stays the same
-    between showing it and checking the first code."""
-    device, _created = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "TOTP"})
-    return device
+# Every encrypted column: a mixin of models.py and the field it adds. Models of any app that
+# inherit one are found, so a new model with a CPR or phone number is rotated too.
+_ENCRYPTED_FIELDS = ((HasCPR, "cpr_encrypted"), (HasPhone, "phone_encrypted"))
+_ROTATE_BATCH = 1000
 
 
-def confirm_totp_device(*, request, device):
-    """Turn on two-factor for the user after their first correct code, and mark this session verified."""
+def rotate_encryption_keys():
+    """Re-encrypt every CPR and phone number under the first key of ``CPR_ENCRYPTION_KEYS``, so
+    the older keys can be dropped, and audit it. Returns the rows re-encrypted per model and
+    column (a person has both a CPR and a phone number)."""
+    counts = {}
     with transaction.atomic():
-        device.confirmed = True
-        device.full_clean()
-        device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-        audit(AuditAction.UPDATE, request=request, obj=device, detail={"two_factor": "on"})
-    otp_login(request, device)
-    mark_second_factor(request, method="totp")
-    request.session[OTP_DEVICE_SESSION_KEY] = True
+        for model in apps.get_models():
+            for mixin, field in _ENCRYPTED_FIELDS:
+                if issubclass(model, mixin):
+                    counts[f"{model._meta.label_lower}.{field}"] = _rotate(model, field)
+        audit(
+            AuditAction.KEY_ROTATION,
+            detail={"rotated": counts, "username": "manage.py rotate_cpr_keys"},
+        )
+    return counts
+
+
+def _rotate(model, field):
+    rows = model._base_manager.exclude(**{field: ""}).order_by("pk").only("pk", field).select_for_update()
+    batch, count = [], 0
+    for row in rows.iterator(chunk_size=_ROTATE_BATCH):
+        setattr(row, field, cpr_module.rotate(getattr(row, field)))
+        batch.append(row)
+        if len(batch) == _ROTATE_BATCH:
+            model._base_manager.bulk_update(batch, [field])
+            count += len(batch)
+            batch = []
+    model._base_manager.bulk_update(batch, [field])
+    return count + len(batch)

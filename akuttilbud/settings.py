@@ -29,7 +29,6 @@ _DEV_INDEX_KEY = "dev-only-cpr-index-key"
 _DEV_EXPORT_SECRET = "dev-only-export-secret"  # noqa: S105
 _DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 _DEV_AUDIT_KEY = "dev-only-audit-hmac-key"
-_DEV_TELEPHONY_SECRET = "dev-only-telephony-secret"  # noqa: S105
 
 
 def _required(name, dev_default, cast=str):
@@ -62,13 +61,8 @@ TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_
 # Key of the audit log's hash chain: kept out of the database, so its logins cannot rewrite the
 # log and recompute the chain.
 AUDIT_HMAC_KEY = _required("AUDIT_HMAC_KEY", _DEV_AUDIT_KEY)
-# Secrets that sign the switchboard's call events (docs/telephony.md), newest first; an older one
-# stays listed while the switchboard moves to the new. Production has none until one is set.
-TELEPHONY_WEBHOOK_SECRETS = env.list(
-    "TELEPHONY_WEBHOOK_SECRETS", default=[] if PRODUCTION else [_DEV_TELEPHONY_SECRET]
-)
-# Events accepted per minute from one address before the event API answers 429.
-TELEPHONY_EVENTS_PER_MINUTE = env.int("TELEPHONY_EVENTS_PER_MINUTE", default=60_000)
+# The Twilio account's auth token, which signs its status callbacks; without it they are refused.
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +80,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "akuttilbud",
     "contacts",
     "crisisplans",
@@ -94,12 +89,15 @@ INSTALLED_APPS = [
     "telephony",
     "oidc",
 ]
+if not PRODUCTION:
+    # Benchmark tooling (``manage.py generate_load_data``): never where the service runs.
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "akuttilbud.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "akuttilbud.middleware.TolerantSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -198,9 +196,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# axes' access log would keep every login (name, address, browser) with no end; the audit log
+# records logins already, under its retention.
+AXES_DISABLE_ACCESS_LOG = True
+# A CPR number typed as the login name is stored and logged masked (akuttilbud/login_names.py).
+AXES_USERNAME_CALLABLE = "akuttilbud.login_names.for_axes"
 
-# Two-factor (TOTP) is optional for everyone; users of these roles must use it (e.g. "leader,evaluator").
-OTP_REQUIRED_FOR_ROLES = env.list("OTP_REQUIRED_FOR_ROLES", default=[])
+# Users of these roles must give a second factor at each login; anyone else may turn it on. In
+# production leaders and evaluators always must (they reach the audit log, CPR numbers in bulk
+# and the exports), and the setting can only add to them ("staff" asks everyone): an empty value
+# left over in an old .env must not turn it off. A development machine asks only those listed, so
+# `make run` works without a phone.
+_OTP_ALWAYS_IN_PRODUCTION = ["leader", "evaluator"] if PRODUCTION else []
+OTP_REQUIRED_FOR_ROLES = _OTP_ALWAYS_IN_PRODUCTION + [
+    role for role in env.list("OTP_REQUIRED_FOR_ROLES", default=[]) if role not in _OTP_ALWAYS_IN_PRODUCTION
+]
+# How long a two-factor enrolment code (issued by a leader or an administrator) can be used.
+OTP_ENROLMENT_CODE_HOURS = env.int("OTP_ENROLMENT_CODE_HOURS", default=72)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Akuttilbud")
 
 # Shared PCs: a session ends after this much inactivity; the board's polling does not count.
@@ -243,21 +255,55 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="akuttilbud@localhost")
+# Text messages to missed callers (telephony/sms): a backend class, as for e-mail. The console and
+# file backends are for development; telephony.sms.gatewayapi.SmsBackend sends through GatewayAPI.
+SMS_BACKEND = env.str("SMS_BACKEND", default="telephony.sms.console.SmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "tmp" / "sms.jsonl"))
+SMS_SENDER = env.str("SMS_SENDER", default="Akuttilbud")
+GATEWAYAPI_URL = env.str("GATEWAYAPI_URL", default="https://gatewayapi.com/rest/mtsms")
+GATEWAYAPI_TOKEN = env.str("GATEWAYAPI_TOKEN", default="")
+
+# Django's default waits for ever on an SMTP server that accepts and never answers; the outbox's
+# lease (below) must outlast one send.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Mail goes to the outbox in the transaction that decides to send it (akuttilbud.outbox). A failed
+# delivery is tried again after 1, 2, 4 … minutes (at most an hour apart); after OUTBOX_GIVE_UP_HOURS
+# it is marked failed and shown to the leader. A claimed message is left alone for the lease.
+OUTBOX_GIVE_UP = timedelta(hours=env.int("OUTBOX_GIVE_UP_HOURS", default=24))
+OUTBOX_LEASE = timedelta(minutes=5)
+OUTBOX_KEEP = timedelta(days=30)
 
 # Without a broker the embedded setup runs tasks in-process; cron runs the management commands.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Redis that carries live updates of the line view between web processes; the broker's Redis
+# unless set. Empty (the embedded default): the view polls.
+LIVE_UPDATES_URL = env.str(
+    "LIVE_UPDATES_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 10 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+# A task whose worker died is handed to another worker once Redis's visibility timeout has passed
+# (kombu's default is an hour). The hard time limit stays below it, so a task still running is
+# never handed out a second time; every periodic task is safe to run again.
+CELERY_TASK_TIME_LIMIT = 150
+CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fail fast when the broker is down so a save never waits on it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "visibility_timeout": 3 * 60,
+}
 CELERY_BEAT_SCHEDULE = {
+    "deliver-outbox": {
+        "task": "akuttilbud.tasks.deliver_outbox_task",
+        "schedule": 60,
+    },
     "followup-reminders-morning": {
         "task": "crisisplans.tasks.send_due_followup_reminders_task",
         "schedule": crontab(hour=6, minute=0),
@@ -266,9 +312,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crisisplans.tasks.send_due_followup_reminders_task",
         "schedule": crontab(minute=30),
     },
+    "save-undescribed-calls": {
+        "task": "telephony.tasks.save_undescribed_calls_task",
+        "schedule": crontab(minute="*"),
+    },
     "checkpoint-audit-chain": {
         "task": "akuttilbud.tasks.checkpoint_audit_chain_task",
         "schedule": crontab(minute="*/10"),
+    },
+    "clear-expired-sessions": {
+        "task": "akuttilbud.tasks.clear_expired_sessions_task",
+        "schedule": crontab(hour=3, minute=45),
     },
     "purge-old-audit-events": {
         "task": "akuttilbud.tasks.purge_old_audit_events_task",
@@ -281,6 +335,10 @@ CELERY_BEAT_SCHEDULE = {
     "apply-retention-monthly": {
         "task": "contacts.tasks.apply_retention_task",
         "schedule": crontab(day_of_month=1, hour=4, minute=0),
+    },
+    "apply-number-retention-daily": {
+        "task": "telephony.tasks.apply_number_retention_task",
+        "schedule": crontab(hour=4, minute=30),
     },
 }
 

@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django_otp import user_has_device
 
+from . import login_names
 from .audit import audit
 from .models import AuditAction
 from .two_factor import OTP_DEVICE_SESSION_KEY, forget_second_factor
@@ -37,10 +38,12 @@ def audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     audit(
-        AuditAction.LOGIN_FAILED, request=request, detail={"username": credentials.get("username", "")[:150]}
+        AuditAction.LOGIN_FAILED,
+        request=request,
+        detail={"username": login_names.masked(credentials.get("username", ""))},
     )
 
 
 @receiver(user_locked_out)
 def audit_locked_out(sender, request, username=None, **kwargs):
-    audit(AuditAction.LOCKED_OUT, request=request, detail={"username": (username or "")[:150]})
+    audit(AuditAction.LOCKED_OUT, request=request, detail={"username": login_names.masked(username)})

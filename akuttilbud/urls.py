@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
+    path("2fa/enrolment-codes/", views.enrolment_code_issue, name="enrolment_code_issue"),
     path("access/<int:person_id>/", views.access_report, name="access_report"),
     path("contacts/", include("contacts.urls")),
     path("plans/", include("crisisplans.urls")),
@@ -30,3 +31,5 @@ urlpatterns = [
     path("telephony/", include("telephony.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "akuttilbud.views.server_error"

@@ -1,4 +1,5 @@
 import logging
+import sys
 from base64 import b32encode
 
 from django.apps import apps
@@ -6,26 +7,34 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InternalError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django_otp import devices_for_user
-from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import otp
 from .audit import audit
 from .filters import AuditEventFilter
-from .forms import LoginForm, OneTimeCodeForm, ServiceSettingsForm
+from .forms import (
+    EnrolmentCodeForm,
+    IssueEnrolmentCodeForm,
+    LoginForm,
+    OneTimeCodeForm,
+    RecoveryCodeForm,
+    ServiceSettingsForm,
+)
 from .models import AuditAction, AuditEvent, Role, ServiceSettings
 from .personal_data import person_fields, records_about
 from .roles import EVALUATOR, LEADER, STAFF, role_required
-from .services import confirm_totp_device, start_totp_setup
-from .two_factor import mark_second_factor, second_factor_satisfied
+from .services import save_service_settings
+from .two_factor import second_factor_satisfied
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +85,7 @@ def healthz(request):
 def service_settings(request):
     form = ServiceSettingsForm(request.POST or None, instance=ServiceSettings.load())
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_service_settings(form=form, request=request)
         messages.success(request, _("The settings were saved."))
         return redirect("service_settings")
     return render(request, "akuttilbud/service_settings.html", {"form": form})
@@ -98,19 +107,50 @@ def _next_url(request):
     return ""
 
 
+def _with_next(name, request):
+    return f"{reverse(name)}?{urlencode({'next': _next_url(request)})}"
+
+
+_LOCKED = gettext_lazy("Too many wrong codes. Wait 15 minutes and try again, or ask a leader.")
+
+
+@never_cache
 @role_required(STAFF, LEADER, EVALUATOR)
 def otp_setup(request):
-    """Turn on two-factor: show the secret for the authenticator app, then check a first code."""
-    if second_factor_satisfied(request):
+    """Turn on two-factor: an enrolment code from someone else first, then the secret for the
+    authenticator app and a first code from it, then the recovery codes, shown this once."""
+    if second_factor_satisfied(request) and not otp.enrolling(request):
         return render(request, "akuttilbud/otp_setup.html", {"active": True})
-    if any(devices_for_user(request.user)):
-        return redirect(f"{reverse('otp_verify')}?{urlencode({'next': _next_url(request)})}")
-    device = start_totp_setup(user=request.user)
-    form = OneTimeCodeForm(device, request.POST or None)
+    if not otp.enrolling(request):
+        form = EnrolmentCodeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if otp.redeem_enrolment_code(request=request, code=form.cleaned_data["enrolment_code"]):
+                    return redirect(_with_next("otp_setup", request))
+                form.add_error("enrolment_code", _("That enrolment code is not right or has expired."))
+            except otp.TooManyWrongCodes:
+                form.add_error(None, _LOCKED)
+        return render(request, "akuttilbud/otp_enrol.html", {"form": form, "next": _next_url(request)})
+    device = otp.start_totp_setup(user=request.user)
+    form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        confirm_totp_device(request=request, device=device)
-        messages.success(request, _("Two-factor login is now on."))
-        return redirect(_next_url(request) or "home")
+        try:
+            recovery_codes = otp.confirm_totp_device(
+                request=request, device=device, code=form.cleaned_data["code"]
+            )
+        except otp.TooManyWrongCodes:
+            form.add_error(None, _LOCKED)
+        else:
+            if recovery_codes is not None:
+                return render(
+                    request,
+                    "akuttilbud/otp_recovery_codes.html",
+                    {"recovery_codes": recovery_codes, "next": _next_url(request) or reverse("home")},
+                )
+            form.add_error(
+                "code",
+                _("That code is not right. Check that the clock on your phone is correct and try again."),
+            )
     return render(
         request,
         "akuttilbud/otp_setup.html",
@@ -123,20 +163,54 @@ def otp_setup(request):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER, EVALUATOR)
 def otp_verify(request):
-    """Enter the code from the authenticator app once per login."""
-    device = next(iter(devices_for_user(request.user)), None)
-    if device is None:
-        return redirect(f"{reverse('otp_setup')}?{urlencode({'next': _next_url(request)})}")
-    form = OneTimeCodeForm(device, request.POST or None)
+    """Enter the code from the authenticator app (or a recovery code) once per login."""
+    if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
+        return redirect(_with_next("otp_setup", request))
+    posted = request.POST if request.method == "POST" else None
+    with_recovery = posted is not None and "recovery_code" in posted
+    form = OneTimeCodeForm(None if with_recovery else posted)
+    recovery_form = RecoveryCodeForm(posted if with_recovery else None)
+    bound = recovery_form if with_recovery else form
+    if posted is not None and bound.is_valid():
+        try:
+            if with_recovery:
+                right = otp.verify_recovery_code(request=request, code=bound.cleaned_data["recovery_code"])
+            else:
+                right = otp.verify_totp(request=request, code=bound.cleaned_data["code"])
+        except otp.TooManyWrongCodes:
+            bound.add_error(None, _LOCKED)
+        else:
+            if right:
+                return redirect(_next_url(request) or "home")
+            field = "recovery_code" if with_recovery else "code"
+            bound.add_error(field, _("That code is not right. Try again."))
+    return render(
+        request,
+        "akuttilbud/otp_verify.html",
+        {"form": form, "recovery_form": recovery_form, "next": _next_url(request)},
+    )
+
+
+@never_cache
+@role_required(LEADER)
+def enrolment_code_issue(request):
+    """A leader issues a colleague the one-time code that lets them set up two-factor login."""
+    form = IssueEnrolmentCodeForm(request.POST or None, issuer=request.user)
     if request.method == "POST" and form.is_valid():
-        otp_login(request, device)
-        mark_second_factor(request, method="totp")
-        return redirect(_next_url(request) or "home")
-    return render(request, "akuttilbud/otp_verify.html", {"form": form, "next": _next_url(request)})
+        user = form.cleaned_data["user"]
+        code = otp.issue_enrolment_code(user=user, issued_by=request.user, request=request)
+        return render(
+            request,
+            "akuttilbud/enrolment_code.html",
+            {"form": IssueEnrolmentCodeForm(issuer=request.user), "code": code, "for_user": user},
+        )
+    return render(request, "akuttilbud/enrolment_code.html", {"form": form})
 
 
+@never_cache
 @role_required(LEADER)
 def access_report(request, person_id):
     """Right of access: everything held about one citizen and every look-up made about them."""
@@ -156,3 +230,19 @@ def access_report(request, person_id):
             "made_at": timezone.now(),
         },
     )
+
+
+def server_error(request):
+    """Django's 500 page, or, when the database refused a write or lost its connection, a 503
+    saying nothing was saved (the request's transaction rolled back, so nothing is half-saved).
+
+    PostgreSQL reports a read-only transaction as InternalError (SQLSTATE 25006), SQLite a
+    read-only file and either a lost connection as OperationalError; an IntegrityError is a bug
+    and stays a 500. Django calls this while handling the exception, so it is the one in hand.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InternalError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(render_to_string("500.html"))

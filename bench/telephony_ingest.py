@@ -1,6 +1,7 @@
 """Benchmark: call events through the signed event API on gunicorn and PostgreSQL.
 
     .venv/bin/python bench/telephony_ingest.py [--rate 500] [--seconds 60] [--workers 4] [--port 8510]
+        [--database akut_telcore_bench] [--worker-class sync]
 
 Builds a fresh database, starts gunicorn on loopback, and sends signed events at a steady rate
 from many connections: each call rings, is answered on extension 201 and ends, and one event in
@@ -23,8 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATABASE = "akut_telcore_bench"
-PG_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 SECRET = "bench-telephony-secret"  # noqa: S105
 
 
@@ -35,18 +34,22 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=24)
     parser.add_argument("--port", type=int, default=8510)
+    parser.add_argument("--database", default="akut_telcore_bench", help="dropped and made afresh")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's: sync or gthread")
+    parser.add_argument("--threads", type=int, default=1, help="per gunicorn worker (gthread)")
     args = parser.parse_args()
+    database = args.database
     env = {
         **os.environ,
-        "DATABASE_URL": PG_URL,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "TELEPHONY_WEBHOOK_SECRETS": SECRET,
         "CELERY_BROKER_URL": "",
     }
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {DATABASE}"], check=True)
-    subprocess.run([*psql, f"CREATE DATABASE {DATABASE}"], check=True)
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database}"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {database}"], check=True)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     setup = "from telephony.models import Extension; from akuttilbud.models import User; Extension.objects.create(number='201', user=User.objects.create(username='bench'))"
     subprocess.run([sys.executable, "manage.py", "shell", "-c", setup], cwd=ROOT, env=env, check=True)
@@ -60,13 +63,32 @@ def main():
             f"127.0.0.1:{args.port}",
             "-w",
             str(args.workers),
+            "-k",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
         ],
         cwd=ROOT,
         env=env,
     )
     try:
         time.sleep(4)
+        load_before = os.getloadavg()[0]
+        workers_before = _cpu_seconds(_children(server.pid))
+        client_before = time.process_time()
         result = load(args)
+        # The machine's load while it ran: other processes share its cores (docs/performance.md).
+        result["load_average_1min"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+        result["cores"] = os.cpu_count()
+        # CPU time spent per request, which other processes' load does not change: what the
+        # rate would be with the cores to itself.
+        requests = result["requests"]
+        backends = _database_backends(psql, database)
+        result["cpu_ms_per_request"] = {
+            "gunicorn": round((_cpu_seconds(_children(server.pid)) - workers_before) * 1000 / requests, 2),
+            "postgresql": round(_cpu_seconds(backends) * 1000 / requests, 2),
+            "client": round((time.process_time() - client_before) * 1000 / requests, 2),
+        }
     finally:
         server.terminate()
         server.wait()
@@ -75,7 +97,7 @@ def main():
             [
                 *psql[:-1],
                 "-d",
-                DATABASE,
+                database,
                 "-Atc",
                 "SELECT (SELECT count(*) FROM telephony_callsession), "
                 "(SELECT count(*) FROM telephony_callevent), (SELECT count(*) FROM telephony_callsession WHERE status='answered'), "
@@ -104,6 +126,30 @@ def main():
             indent=2,
         )
     )
+
+
+def _children(pid):
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _database_backends(psql, database):
+    """The PostgreSQL backends serving the bench's database (they live as long as gunicorn's
+    persistent connections, so their CPU time is the run's)."""
+    query = f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    output = subprocess.run([*psql[:-1], "-Atc", query], capture_output=True, text=True, check=True).stdout
+    return [int(pid) for pid in output.split()]
+
+
+def _cpu_seconds(pids):
+    """User and system CPU time of ``pids`` (Linux ``/proc``), those gone since not counted."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load(args):

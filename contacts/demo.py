@@ -151,9 +151,7 @@ def _persons(rng, today, municipality_codes, own_code):
         else:
             person.name = rng.choice(FIRST_NAMES)
         if rng.random() < 0.6:
-            person.phone = (
-                f"{rng.randint(20, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
-            )
+            person.set_phone(f"+45{rng.randint(20000000, 99999999)}")
         persons.append(person)
     return Person.objects.bulk_create(persons)
 
@@ -226,6 +224,7 @@ def seed(*, rng, users, stdout):
                 direction=Direction.INCOMING,
                 caller_role=caller_role,
                 person=person,
+                municipality_id=person.home_municipality_id if person else None,
                 stated_age=rng.randint(14, 17) if person is None and rng.random() < 0.02 else None,
                 started_at=started,
                 answered_at=answered,
@@ -248,10 +247,12 @@ def seed(*, rng, users, stdout):
             contacts.append(contact)
     # Two citizens are waiting in the house right now.
     for minutes in (6, 18):
+        person = rng.choice(persons)
         contacts.append(
             Contact(
                 channel=Channel.WALK_IN,
-                person=rng.choice(persons),
+                person=person,
+                municipality_id=person.home_municipality_id,
                 started_at=now - datetime.timedelta(minutes=minutes),
                 staff=staff[0],
             )
@@ -330,6 +331,7 @@ def _stays(rng, contacts, settings_row, now):
         stays.append(
             Stay(
                 person_id=contact.person_id,
+                municipality_id=contact.municipality_id,
                 contact_id=contact.pk,
                 bed=bed,
                 check_in=check_in,
@@ -353,23 +355,30 @@ def _callbacks(rng, today, now, persons, staff, settings_row):
             called = received + datetime.timedelta(minutes=rng.randint(10, 200))
             person = rng.choice(persons) if rng.random() < 0.4 else None
             by = rng.choice(staff)
-            done.append(
-                Callback(
-                    kind=rng.choice(list(CallbackKind.values)),
-                    received_at=received,
-                    phone=person.phone if person and person.phone else f"{rng.randint(20000000, 99999999)}",
-                    person=person,
-                    due_at=received + goal,
-                    done_at=called,
-                    done_by=by,
-                    created_by=by,
-                )
+            callback = Callback(
+                kind=rng.choice(list(CallbackKind.values)),
+                received_at=received,
+                person=person,
+                due_at=received + goal,
+                done_at=called,
+                done_by=by,
+                created_by=by,
             )
+            if person and person.has_phone:
+                callback.phone_encrypted, callback.phone_index, callback.phone_last4 = (
+                    person.phone_encrypted,
+                    person.phone_index,
+                    person.phone_last4,
+                )
+            else:
+                callback.set_phone(f"+45{rng.randint(20000000, 99999999)}")
+            done.append(callback)
             outgoing.append(
                 Contact(
                     channel=Channel.PHONE,
                     direction=Direction.OUTGOING,
                     person=person,
+                    municipality_id=person.home_municipality_id if person else None,
                     started_at=called,
                     answered_at=called,
                     ended_at=called + datetime.timedelta(minutes=rng.randint(2, 25)),
@@ -387,15 +396,9 @@ def _callbacks(rng, today, now, persons, staff, settings_row):
         (CallbackKind.SMS, now - datetime.timedelta(minutes=5)),
     ]
     for kind, received in waiting:
-        done.append(
-            Callback(
-                kind=kind,
-                received_at=received,
-                phone=f"{rng.randint(20000000, 99999999)}",
-                due_at=received + goal,
-                created_by=staff[0],
-            )
-        )
+        callback = Callback(kind=kind, received_at=received, due_at=received + goal, created_by=staff[0])
+        callback.set_phone(f"+45{rng.randint(20000000, 99999999)}")
+        done.append(callback)
     Callback.objects.bulk_create(done)
     return len(done)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud import phone as phone_module
 from akuttilbud.once import OnceTokenMixin
 from akuttilbud.widgets import DateTimeInput
 
@@ -20,7 +21,6 @@ from .models import (
     Outcome,
     Person,
     Reason,
-    phone_validator,
 )
 
 # A quick log left open longer than this is not a single call; the timer's start is then ignored.
@@ -66,6 +66,8 @@ class QuickLogForm(OnceTokenMixin, forms.Form):
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     answered_at = forms.CharField(required=False, widget=forms.HiddenInput())
+    # The phone line's call this log describes (telephony.desk); empty without a phone system.
+    call = forms.IntegerField(required=False, widget=forms.HiddenInput(), min_value=1, max_value=2**62)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,7 +181,24 @@ class CPRField(forms.CharField):
         return cpr_module.parse(value) if value else ""
 
 
+class PhoneField(forms.CharField):
+    """A citizen's number, normalised to E.164 (``akuttilbud.phone``). It is never kept in a
+    browser draft, and is typed in full: a stored number is never put back into the form."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "inputmode": "tel", "data-draft-skip": ""})
+
+    def clean(self, value):
+        value = super().clean(value)
+        return phone_module.parse(value) if value else ""
+
+
 class PersonForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone for follow-up"), required=False)
+    remove_phone = forms.BooleanField(label=_("Remove the stored number"), required=False)
+
     class Meta:
         model = Person
         fields = [
@@ -188,6 +207,7 @@ class PersonForm(forms.ModelForm):
             "birth_year",
             "home_municipality",
             "phone",
+            "remove_phone",
             "psychiatry_contact",
             "notes",
         ]
@@ -196,6 +216,18 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs["autofocus"] = True
+        if self.instance.has_phone:
+            self.fields["phone"].help_text = _(
+                "A number ending in %(last4)s is stored. Leave empty to keep it, or type a new one."
+            ) % {"last4": self.instance.masked_phone}
+        else:
+            del self.fields["remove_phone"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("remove_phone") and cleaned.get("phone"):
+            self.add_error("phone", _("Type a new number or remove the stored one, not both."))
+        return cleaned
 
 
 class NewPersonForm(OnceTokenMixin, PersonForm):
@@ -270,15 +302,68 @@ class CheckOutForm(forms.Form):
         return check_out
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """Refuses a value that cannot be an id before it reaches the database."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and (not str(value).isdigit() or len(str(value)) > 18):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class CallbackForm(OnceTokenMixin, forms.Form):
+    """A call-back to register. The citizen, when known, is picked from a search by name
+    (``persons``: the matches to offer), posted with the form so no search term is in a URL."""
+
     kind = forms.ChoiceField(label=_("Kind"), choices=CallbackKind.choices)
     received_at = datetime_field(_("Received"), help_text=_("Leave empty for now."))
-    phone = forms.CharField(label=_("Number"), max_length=20, validators=[phone_validator])
+    phone = PhoneField(label=_("Number"))
+    due_at = DateTimeField(
+        label=_("Promised by"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("The time the caller was promised. Leave empty for the service goal."),
+    )
+    person_term = forms.CharField(
+        label=_("Find the citizen by name or nickname"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    person = PersonChoiceField(
+        label=_("Citizen"),
+        queryset=Person.objects.all(),
+        required=False,
+        widget=forms.RadioSelect,
+        empty_label=_("No citizen"),
+    )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, persons=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["autofocus"] = True
+        # Only the matches (and the citizen already chosen) are offered, never every person.
+        chosen = self._chosen_person()
+        offered = list(persons) + ([chosen] if chosen is not None and chosen not in persons else [])
+        self.fields["person"].widget.choices = [("", _("No citizen"))] + [
+            (person.pk, person.label) for person in offered
+        ]
+        if not offered:
+            self.fields["person"].widget = forms.HiddenInput()
+
+    def _chosen_person(self):
+        value = self.data.get(self.add_prefix("person")) if self.is_bound else self.initial.get("person")
+        if not value or not str(value).isdigit() or len(str(value)) > 18:
+            return None
+        return Person.objects.filter(pk=value).first()
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.pop("person_term", None)
+        received, due = cleaned.get("received_at"), cleaned.get("due_at")
+        if due and received and due < received:
+            self.add_error("due_at", _("The promised time must be after the call was received."))
+        return cleaned
 
 
 class CompleteCallbackForm(OnceTokenMixin, forms.Form):

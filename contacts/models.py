@@ -7,16 +7,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from akuttilbud.cpr import age_on
-from akuttilbud.models import HasCPR, Municipality
+from akuttilbud import phone as phone_module
+from akuttilbud.cpr import age
+from akuttilbud.models import HasCPR, HasPhone, Municipality
+from akuttilbud.querysets import VisibleToStaffAndLeaders
 
+# For the numbers of partners and professionals, which are not a citizen's personal data.
 phone_validator = RegexValidator(r"^\+?[0-9 ]{8,16}$", _("Enter a phone number of 8 to 16 digits."))
-
-
-def _staff_or_leader(user):
-    from akuttilbud.models import Role
-
-    return user.has_role(Role.STAFF, Role.LEADER)
 
 
 class Reason(models.Model):
@@ -58,17 +55,17 @@ class PsychiatryContact(models.TextChoices):
     NO = "no", _("No")
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Persons the user may open: staff and leaders all, everyone else none."""
-        return self if _staff_or_leader(user) else self.none()
-
+class PersonQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def with_cpr_index(self, index):
         return self.filter(cpr_index=index)
 
 
-class Person(HasCPR):
-    """A citizen: identified by CPR, known by a nickname only, or not yet identified."""
+class Person(HasCPR, HasPhone):
+    """A citizen: identified by CPR, known by a nickname only, or not yet identified.
+
+    The phone for follow-up is kept like the CPR number (``HasPhone``): pages show its last four
+    digits, and the clear number is decrypted only on an audited request to call it.
+    """
 
     name = models.CharField(_("name"), max_length=120, blank=True)
     nickname = models.CharField(
@@ -87,9 +84,6 @@ class Person(HasCPR):
     home_municipality = models.ForeignKey(
         Municipality, verbose_name=_("home municipality"), on_delete=models.PROTECT, null=True, blank=True
     )
-    phone = models.CharField(
-        _("phone for follow-up"), max_length=20, blank=True, validators=[phone_validator]
-    )
     psychiatry_contact = models.CharField(
         _("previous contact with psychiatry"),
         max_length=8,
@@ -107,7 +101,6 @@ class Person(HasCPR):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(fields=["nickname"]),
-            models.Index(fields=["phone"]),
             models.Index(fields=["name"]),
             # Records lacking a required CPR number are counted by joining to these persons only.
             models.Index(fields=["id"], condition=Q(cpr_index__isnull=True), name="person_without_cpr"),
@@ -129,11 +122,7 @@ class Person(HasCPR):
 
     def age_on(self, day):
         """Age on ``day`` from the CPR birth date, else the youngest the stated birth year allows."""
-        if self.birth_date:
-            return age_on(self.birth_date, day)
-        if self.birth_year:
-            return day.year - self.birth_year - 1
-        return None
+        return age(day, birth_date=self.birth_date, birth_year=self.birth_year)
 
     def is_under_18_on(self, day):
         age = self.age_on(day)
@@ -183,7 +172,7 @@ class NotificationDecision(models.TextChoices):
     NOT_NEEDED = "not_needed", _("Notification not needed")
 
 
-class ContactQuerySet(models.QuerySet):
+class ContactQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def in_period(self, start, end):
         """Contacts started in [start, end)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
@@ -207,9 +196,6 @@ class ContactQuerySet(models.QuerySet):
         return (
             self.select_related("person", "staff").prefetch_related("reasons").order_by("-started_at", "-id")
         )
-
-    def visible_to(self, user):
-        return self if _staff_or_leader(user) else self.none()
 
     def for_board(self):
         """What the shift board shows of a contact: the person and the staff member, no more."""
@@ -279,6 +265,15 @@ class Contact(models.Model):
     )
     reasons = models.ManyToManyField(Reason, verbose_name=_("reasons"), blank=True)
     in_target_group = models.BooleanField(_("in the target group"), default=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("citizen's municipality at the time"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Recorded when the contact is tied to a person; a later move does not change it."),
+    )
     outcomes = models.ManyToManyField(Outcome, verbose_name=_("outcome"), blank=True)
     summary = models.CharField(_("in one line"), max_length=300, blank=True)
     staff = models.ForeignKey(
@@ -370,10 +365,14 @@ class Contact(models.Model):
 
     def is_under_18(self):
         """Under 18 at the contact's own date: from the CPR, else the age stated then."""
-        day = timezone.localdate(self.started_at)
-        if self.person is not None and self.person.age_on(day) is not None:
-            return self.person.is_under_18_on(day)
-        return self.stated_age is not None and self.stated_age < 18
+        person = self.person
+        years = age(
+            timezone.localdate(self.started_at),
+            birth_date=person and person.birth_date,
+            birth_year=person and person.birth_year,
+            stated_age=self.stated_age,
+        )
+        return years is not None and years < 18
 
 
 class CrisisConversation(models.Model):
@@ -399,7 +398,7 @@ class CrisisConversation(models.Model):
         return str(self.contact)
 
 
-class StayQuerySet(models.QuerySet):
+class StayQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def overlapping(self, start, end):
         """Stays that share any time with [start, end); an open stay runs on indefinitely."""
         stays = self.filter(check_in__lt=end) if end is not None else self
@@ -407,9 +406,6 @@ class StayQuerySet(models.QuerySet):
 
     def current(self, now):
         return self.filter(check_in__lte=now).filter(Q(check_out__isnull=True) | Q(check_out__gt=now))
-
-    def visible_to(self, user):
-        return self if _staff_or_leader(user) else self.none()
 
     def tonight(self, now):
         """Stays holding a bed between now and tomorrow morning, with their person."""
@@ -440,6 +436,14 @@ class Stay(models.Model):
         related_name="stays",
     )
     bed = models.PositiveSmallIntegerField(_("bed"), validators=[MinValueValidator(1)])
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("citizen's municipality at the time"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     check_in = models.DateTimeField(_("check-in"))
     check_out = models.DateTimeField(_("check-out"), null=True, blank=True)
     meals = models.PositiveSmallIntegerField(_("meals"), default=0, validators=[MaxValueValidator(50)])
@@ -493,28 +497,40 @@ class CallbackKind(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
-class CallbackQuerySet(models.QuerySet):
+class CallbackClosure(models.TextChoices):  # By the desk, or by the phone line itself.
+    DESK = "", _("Called back from the desk")
+    GOT_THROUGH = "got_through", _("Closed: the caller got through")
+    CALLED_OUT = "called_out", _("Closed: called back from the line")
+
+
+class CallbackQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def open(self):
         return self.filter(done_at__isnull=True)
 
+    def for_number(self, number):
+        """Call-backs owed to a normalised number (``akuttilbud.phone.normalise``), found by its
+        blind index."""
+        return self.filter(phone_index=phone_module.blind_index(number))
+
     def overdue(self, now):
         return self.open().filter(due_at__lt=now)
-
-    def visible_to(self, user):
-        return self if _staff_or_leader(user) else self.none()
 
     def for_board(self):
         return self.open().select_related("person").order_by("due_at")
 
 
-class Callback(models.Model):
-    """A call the service owes: a missed call, voicemail or SMS to answer within the goal."""
+class Callback(HasPhone):
+    """A call the service owes: a missed call, voicemail or SMS to answer within the goal.
+
+    The number is kept encrypted (``HasPhone``); staff see it in clear only when they ask to
+    call it back, and that is audited. Retention clears the clear number once the call-back
+    is done and ``number_retention_days`` have passed.
+    """
 
     kind = models.CharField(
         _("kind"), max_length=12, choices=CallbackKind.choices, default=CallbackKind.MISSED_CALL
     )
     received_at = models.DateTimeField(_("received"), default=timezone.now)
-    phone = models.CharField(_("number"), max_length=20, validators=[phone_validator])
     person = models.ForeignKey(
         Person,
         verbose_name=_("citizen"),
@@ -529,6 +545,7 @@ class Callback(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    closed_by = models.CharField(_("closed by"), max_length=12, choices=CallbackClosure.choices, blank=True)
     contact = models.OneToOneField(
         Contact,
         verbose_name=_("call-back contact"),

@@ -32,8 +32,9 @@ from .signals import persons_changed
 
 # Earlier versions of a record's text: emptying them field by field would keep nothing of use.
 DELETED_MODELS = {"crisisplans.crisisplanrevision"}
-PERSONAL_FIELD_NAMES = {"name", "nickname", "phone", "email"}
-PERSON_TEXT_FIELDS = ["name", "nickname", "phone", "notes"]
+PHONE_FIELDS = ["phone_encrypted", "phone_index", "phone_last4"]
+PERSONAL_FIELD_NAMES = {"name", "nickname", "phone", "email", *PHONE_FIELDS}
+PERSON_TEXT_FIELDS = ["name", "nickname", "notes"]
 FREE_TEXT_MIN_LENGTH = 100
 CHUNK_SIZE = 200
 
@@ -124,6 +125,8 @@ def _person_fields_with_content(person):
     if person.birth_date:
         fields.append("birth_date")
     fields.extend(name for name in PERSON_TEXT_FIELDS if getattr(person, name))
+    if person.has_phone or person.phone_last4:
+        fields.append("phone")
     return fields
 
 
@@ -177,7 +180,7 @@ def _apply(persons, plans, related):
             cpr_index=None,
             birth_date=None,
             birth_year=birth_year,
-            **{name: "" for name in PERSON_TEXT_FIELDS},
+            **{name: "" for name in [*PERSON_TEXT_FIELDS, *PHONE_FIELDS]},
         )
         audit(AuditAction.RETENTION, obj=person, person=person, detail=change.as_detail())
     persons_changed.send(sender=Person, person_ids=[change.person_id for change in plans])

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from akuttilbud import cpr as cpr_module
+from akuttilbud import phone as phone_module
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 
@@ -54,7 +55,6 @@ PERSON_FIELDS = [
     "nickname",
     "birth_year",
     "home_municipality",
-    "phone",
     "psychiatry_contact",
     "notes",
 ]
@@ -84,6 +84,23 @@ def _changed_fields(instance, fields):
 # Contacts
 
 
+def _municipality_of(person):
+    """The citizen's municipality recorded on a contact or stay when it is tied to ``person``:
+    billing charges the municipality of that time, so a later move does not rewrite history."""
+    return person.home_municipality_id if person is not None else None
+
+
+def _fill_in_municipality(person):
+    """Contacts and stays of ``person`` recorded without a municipality get the one now known;
+    those recorded with one keep it."""
+    if person.home_municipality_id is None:
+        return
+    for model in (Contact, Stay):
+        model.objects.filter(person=person, municipality__isnull=True).update(
+            municipality_id=person.home_municipality_id
+        )
+
+
 @transaction.atomic
 def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, request=None):
     """Create a contact from ``data`` (contact field values), with its reasons, outcomes and
@@ -91,6 +108,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     contact = Contact(**{name: value for name, value in data.items() if name in CONTACT_FIELDS})
     if contact.staff_id is None:
         contact.staff = user
+    contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     contact.save()
     contact.reasons.set(reasons)
@@ -98,7 +116,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     if conversation and any(conversation.get(name) for name in CONVERSATION_FIELDS):
         _write_conversation(contact, user, conversation)
     audit(AuditAction.CREATE, request=request, user=user, obj=contact, person=contact.person)
-    logger.info("contact %s logged by user %s", contact.pk, user.pk)
+    logger.info("contact %s logged by user %s", contact.pk, getattr(user, "pk", None))
     return contact
 
 
@@ -168,9 +186,12 @@ def start_conversation(*, contact, user, now=None, request=None):
 @transaction.atomic
 def update_contact(*, contact, user, data, reasons=None, outcomes=None, request=None):
     """Change a contact's fields (``data``), and its reasons and outcomes when given."""
+    person_before = contact.person_id
     for name, value in data.items():
         if name in CONTACT_FIELDS:
             setattr(contact, name, value)
+    if contact.person_id != person_before:
+        contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     changed = _changed_fields(contact, CONTACT_FIELDS)
     contact.save()
@@ -221,8 +242,9 @@ def save_conversation(*, contact, user, texts, request=None):
 def link_person(*, contact, person, user, request=None):
     """Tie an anonymous contact to a person found or created afterwards."""
     contact.person = person
+    contact.municipality_id = _municipality_of(person)
     contact.full_clean()
-    contact.save(update_fields=["person", "updated_at"])
+    contact.save(update_fields=["person", "municipality", "updated_at"])
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -235,6 +257,24 @@ def link_person(*, contact, person, user, request=None):
 
 
 # Persons
+
+
+def disclose_duplicate(*, error, user, request=None):
+    """Audit that a ``DuplicateCPR`` told the user who holds the number, and return that person.
+
+    Called once the failed save has rolled back, so the event stays: the message shows that the
+    citizen exists and links to them, a disclosure their access report must list.
+    """
+    existing = error.existing
+    audit(
+        AuditAction.VIEW,
+        request=request,
+        user=user,
+        obj=existing,
+        person=existing,
+        detail={"duplicate_cpr": True},
+    )
+    return existing
 
 
 def _ensure_cpr_free(digits, person=None):
@@ -251,6 +291,7 @@ def create_person(*, user, data, cpr=None, contact=None, request=None):
     """Create a person; ``cpr`` is a parsed CPR number or ``None``. When ``contact`` is given,
     that (so far anonymous) contact is tied to the new person."""
     person = Person(**{name: value for name, value in data.items() if name in PERSON_FIELDS})
+    person.set_phone(data.get("phone") or None)
     if cpr:
         _ensure_cpr_free(cpr)
         person.set_cpr(cpr)
@@ -264,14 +305,27 @@ def create_person(*, user, data, cpr=None, contact=None, request=None):
     return person
 
 
+def _change_phone(person, data):
+    """Apply the form's ``phone`` (a new number; empty keeps the stored one) and
+    ``remove_phone``; True when the stored number changed."""
+    stored_index = person.phone_index
+    if data.get("remove_phone"):
+        person.set_phone(None)
+    elif data.get("phone"):
+        person.set_phone(data["phone"])
+    return person.phone_index != stored_index
+
+
 @transaction.atomic
 def update_person(*, person, user, data, request=None):
     for name, value in data.items():
         if name in PERSON_FIELDS:
             setattr(person, name, value)
+    phone_changed = _change_phone(person, data)
     person.full_clean()
-    changed = _changed_fields(person, PERSON_FIELDS)
+    changed = sorted(_changed_fields(person, PERSON_FIELDS) + (["phone"] if phone_changed else []))
     person.save()
+    _fill_in_municipality(person)
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": changed}
     )
@@ -336,6 +390,12 @@ def merge_persons(*, keep, remove, user, request=None):
     blanks = [name for name in PERSON_FIELDS if _is_blank(getattr(keep, name), name)]
     for name in blanks:
         setattr(keep, name, getattr(remove, name))
+    if not keep.has_phone and remove.has_phone:
+        keep.phone_encrypted, keep.phone_index, keep.phone_last4 = (
+            remove.phone_encrypted,
+            remove.phone_index,
+            remove.phone_last4,
+        )
     if not keep.has_cpr and remove.has_cpr:
         keep.cpr_encrypted, keep.cpr_index, keep.birth_date = (
             remove.cpr_encrypted,
@@ -346,6 +406,7 @@ def merge_persons(*, keep, remove, user, request=None):
     remove.delete()
     keep.full_clean()
     keep.save()
+    _fill_in_municipality(keep)
     audit(
         AuditAction.MERGE,
         request=request,
@@ -369,8 +430,8 @@ def _masked_criterion(kind, term):
 
 
 def search_persons(*, term, user, request=None, limit=50):
-    """Persons matching ``term``: a CPR number (exactly, through the blind index only),
-    otherwise part of a nickname, name or phone number. The search is audited with the
+    """Persons matching ``term``: a CPR number or a whole phone number (exactly, through their
+    blind indexes only), otherwise part of a nickname or name. The search is audited with the
     criterion masked."""
     term = (term or "").strip()
     if not term:
@@ -384,9 +445,10 @@ def search_persons(*, term, user, request=None, limit=50):
         results = list(persons.with_cpr_index(cpr_module.blind_index(digits))[:limit])
         criterion = "cpr"
     elif term.replace(" ", "").lstrip("+").isdigit():
-        compact = term.replace(" ", "")
-        results = list(persons.filter(phone__contains=compact).order_by("pk")[:limit])
-        criterion = _masked_criterion("phone", compact)
+        number = phone_module.normalise(term)
+        index = phone_module.blind_index(number) if number else None
+        results = list(persons.filter(phone_index=index).order_by("pk")[:limit]) if index else []
+        criterion = "phone"
     else:
         results = list(
             persons.filter(Q(nickname__icontains=term) | Q(name__icontains=term)).order_by(
@@ -395,9 +457,23 @@ def search_persons(*, term, user, request=None, limit=50):
         )
         criterion = _masked_criterion("name", term)
     audit(
-        AuditAction.SEARCH, request=request, user=user, detail={"criterion": criterion, "hits": len(results)}
+        AuditAction.SEARCH,
+        request=request,
+        user=user,
+        person_ids=[person.pk for person in results],
+        detail={"criterion": criterion, "hits": len(results)},
     )
     return results
+
+
+def reveal_phone(*, record, user, person=None, request=None):
+    """The clear number of a person or a call-back, to call it; every reveal is audited and
+    linked to the citizen. Empty once retention has removed the clear number."""
+    number = record.decrypted_phone()
+    if not number:
+        return ""
+    audit(AuditAction.PHONE_REVEAL, request=request, user=user, obj=record, person=person)
+    return phone_module.national_format(number)
 
 
 def reveal_cpr(*, person, user, request=None):
@@ -466,6 +542,7 @@ def book_stay(*, person, bed, check_in, user, check_out=None, meals=0, note="", 
     """Book a bed for a person. Refuses, naming the stay in the way, when the bed is taken."""
     stay = Stay(
         person=person,
+        municipality_id=_municipality_of(person),
         bed=bed,
         check_in=check_in,
         check_out=check_out,
@@ -502,18 +579,21 @@ def check_out_stay(*, stay, check_out, user, meals=None, note=None, request=None
 
 
 @transaction.atomic
-def register_callback(*, kind, received_at, phone, user, note="", person=None, request=None):
-    """Register a missed call, voicemail or SMS; due by the service's call-back goal."""
-    goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
+def register_callback(*, kind, received_at, phone, user, note="", person=None, due_at=None, request=None):
+    """Register a missed call, voicemail or SMS, due by the time promised (``due_at``) or else
+    by the service's call-back goal. ``phone`` is a normalised number (``akuttilbud.phone``)."""
+    if due_at is None:
+        goal = datetime.timedelta(hours=ServiceSettings.load().goal_call_back_hours)
+        due_at = received_at + goal
     callback = Callback(
         kind=kind,
         received_at=received_at,
-        phone=phone,
         note=note or "",
         person=person,
-        due_at=received_at + goal,
+        due_at=due_at,
         created_by=user,
     )
+    callback.set_phone(phone)
     callback.full_clean()
     callback.save()
     audit(AuditAction.CREATE, request=request, user=user, obj=callback, person=person)

@@ -20,9 +20,11 @@ urlpatterns = [
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:person_id>/identify/", views.person_identify, name="person_identify"),
     path("persons/<int:person_id>/reveal/", views.person_reveal, name="person_reveal"),
+    path("persons/<int:person_id>/phone/", views.person_phone, name="person_phone"),
     path("persons/<int:keep_id>/merge/<int:remove_id>/", views.person_merge, name="person_merge"),
     path("persons/<int:person_id>/stays/new/", views.stay_book, name="stay_book"),
     path("stays/<int:stay_id>/check-out/", views.stay_check_out, name="stay_check_out"),
     path("callbacks/new/", views.callback_add, name="callback_add"),
     path("callbacks/<int:callback_id>/done/", views.callback_complete, name="callback_complete"),
+    path("callbacks/<int:callback_id>/number/", views.callback_number, name="callback_number"),
 ]

@@ -1,17 +1,21 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from akuttilbud.audit import audit
+from akuttilbud.forms import add_service_errors
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
+from telephony import desk as telephony_desk
 
 from . import services, timeline
 from .filters import ContactFilter
@@ -35,15 +39,6 @@ from .models import CPR_MISSING_REASON, Callback, Contact, CrisisConversation, P
 from .pagination import CappedPaginator
 
 CONTACTS_PER_PAGE = 50
-
-
-def _add_errors(form, error):
-    """Show a service's ValidationError on the form: beside the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _contact_url(contact):
@@ -144,31 +139,59 @@ def shift_note_add(request):
                 message=_("The handover note was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return _render_board(request, note_form=form)
 
 
 # Contacts
 
 
+def _save_quick_log(request, data, call):
+    """A call on the phone line becomes that call's one contact; without one, the desk's times."""
+    if call is not None:
+        return telephony_desk.log_call(
+            user=request.user,
+            session=call,
+            channel=data["channel"],
+            acuteness=data["acuteness"],
+            summary=data["summary"],
+            request=request,
+        )
+    data = {name: value for name, value in data.items() if name != "call"}
+    return services.quick_log(user=request.user, request=request, **data)
+
+
 @role_required(STAFF, LEADER)
 def quick_log(request):
+    """The quick log. While a call is live on the user's extension (or one is asked for with
+    ``?call=``) it describes that call, with the call's own times."""
     form = QuickLogForm(
         request.POST or None, initial={"answered_at": timezone.now().isoformat(timespec="seconds")}
     )
+    if request.method == "POST":
+        call_id = form.cleaned_data.get("call") if form.is_valid() else None
+    else:
+        call_id = _int_or_none(request.GET.get("call"))
+    call = telephony_desk.call_to_describe(request.user, call_id)
     if request.method == "POST" and form.is_valid():
         try:
             return save_once(
                 request,
                 form,
-                save=lambda: services.quick_log(user=request.user, request=request, **form.cleaned_data),
+                save=lambda: _save_quick_log(request, form.cleaned_data, call),
                 url_for=_contact_url,
                 message=_("The contact was saved. You can complete it from today's list."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
-    answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
-    return render(request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at})
+            add_service_errors(form, error)
+    if call is not None:
+        form.initial["call"] = call.pk
+        answered_at = call.answered_at.isoformat(timespec="seconds")
+    else:
+        answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
+    return render(
+        request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at, "call": call}
+    )
 
 
 @role_required(STAFF, LEADER)
@@ -186,7 +209,7 @@ def arrival(request):
                 message=_("The arrival was registered."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(request, "contacts/arrival.html", {"form": form})
 
 
@@ -207,6 +230,7 @@ def contact_list(request):
     return render(request, "contacts/contact_list.html", {"filter": contact_filter, "page": page})
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def contact_detail(request, contact_id):
     contact = get_object_or_404(
@@ -224,22 +248,26 @@ def contact_detail(request, contact_id):
             name: value for name, value in form.cleaned_data.items() if name not in {"reasons", "outcomes"}
         }
         try:
-            services.update_contact(
-                contact=contact,
-                user=request.user,
-                request=request,
-                data=data,
-                reasons=form.cleaned_data["reasons"],
-                outcomes=form.cleaned_data["outcomes"],
-            )
-            services.save_conversation(
-                contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
-            )
+            # One page, one save: a conversation that cannot be written leaves the contact as it was.
+            with transaction.atomic():
+                services.update_contact(
+                    contact=contact,
+                    user=request.user,
+                    request=request,
+                    data=data,
+                    reasons=form.cleaned_data["reasons"],
+                    outcomes=form.cleaned_data["outcomes"],
+                )
+                services.save_conversation(
+                    contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
+                )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contact was saved."))
             return redirect("contacts:contact_detail", contact_id=contact.pk)
+    # The page shows the citizen the contact is tied to and what was said: a read of their data.
+    audit(AuditAction.VIEW, request=request, obj=contact, person_id=contact.person_id)
     context = {
         "contact": contact,
         "form": form,
@@ -289,6 +317,7 @@ def person_search(request):
     return render(request, "contacts/person_search.html", {"form": form, "results": results, **purpose})
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_create(request):
@@ -315,15 +344,16 @@ def person_create(request):
                 message=_("The citizen was created."),
             )
         except services.DuplicateCPR as error:
-            duplicate = error.existing
-            _add_errors(form, error)
+            duplicate = services.disclose_duplicate(error=error, user=request.user, request=request)
+            add_service_errors(form, error)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request, "contacts/person_form.html", {"form": form, "contact": contact, "duplicate": duplicate}
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_edit(request, person_id):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
@@ -332,26 +362,28 @@ def person_edit(request, person_id):
         try:
             services.update_person(person=person, user=request.user, request=request, data=form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The citizen was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
     return render(request, "contacts/person_form.html", {"form": form, "person": person})
 
 
-def _render_person(request, person, revealed_cpr=""):
+def _render_person(request, person, revealed_cpr="", revealed_phone=""):
     audit(AuditAction.VIEW, request=request, obj=person, person=person)
     now = timezone.now()
     context = {
         "person": person,
         "timeline": timeline.rows(person),
         "revealed_cpr": revealed_cpr,
+        "revealed_phone": revealed_phone,
         "under_18": person.is_under_18_on(timezone.localdate(now)),
         "cpr_missing_reason": CPR_MISSING_REASON,
     }
     return render(request, "contacts/person_detail.html", context)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_detail(request, person_id):
     person = get_object_or_404(
@@ -360,6 +392,7 @@ def person_detail(request, person_id):
     return _render_person(request, person)
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 @require_POST
 def person_reveal(request, person_id):
@@ -371,6 +404,19 @@ def person_reveal(request, person_id):
     )
 
 
+@never_cache
+@role_required(STAFF, LEADER)
+@require_POST
+def person_phone(request, person_id):
+    """The follow-up number in clear, for a staff member about to call it (audited)."""
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
+    )
+    number = services.reveal_phone(record=person, person=person, user=request.user, request=request)
+    return _render_person(request, person, revealed_phone=number)
+
+
+@never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
 def person_identify(request, person_id):
@@ -383,10 +429,10 @@ def person_identify(request, person_id):
                 person=person, cpr=form.cleaned_data["cpr"], user=request.user, request=request
             )
         except services.DuplicateCPR as error:
-            duplicate = error.existing
-            _add_errors(form, error)
+            duplicate = services.disclose_duplicate(error=error, user=request.user, request=request)
+            add_service_errors(form, error)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The CPR number was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
@@ -395,6 +441,7 @@ def person_identify(request, person_id):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_merge(request, keep_id, remove_id):
     persons = Person.objects.visible_to(request.user).select_related("home_municipality")
@@ -405,7 +452,7 @@ def person_merge(request, keep_id, remove_id):
         try:
             keep = services.merge_persons(keep=keep, remove=remove, user=request.user, request=request)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The two persons were merged."))
             return redirect("contacts:person_detail", person_id=keep.pk)
@@ -443,7 +490,7 @@ def stay_book(request, person_id):
                 message=_("The bed was booked."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     context = {"form": form, "person": person, "cpr_missing_reason": CPR_MISSING_REASON}
     return render(request, "contacts/stay_form.html", context)
 
@@ -464,7 +511,7 @@ def stay_check_out(request, stay_id):
         try:
             services.check_out_stay(stay=stay, user=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The stay was checked out."))
             return redirect("contacts:person_detail", person_id=stay.person_id)
@@ -474,8 +521,25 @@ def stay_check_out(request, stay_id):
 # Call-backs
 
 
+FIND_PERSON = "find_person"
+
+
 @role_required(STAFF, LEADER)
+@sensitive_post_parameters("phone", "person_term")
 def callback_add(request):
+    """Register a call-back. "Find" posts the form back with the citizens matching the name
+    typed, to pick one, and keeps everything typed; "Register" saves."""
+    if request.method == "POST" and FIND_PERSON in request.POST:
+        initial = {name: value for name, value in request.POST.items() if name != FIND_PERSON}
+        try:
+            term = CallbackForm.base_fields["person_term"].clean(request.POST.get("person_term", ""))
+        except ValidationError:
+            term = ""
+        persons = services.search_persons(term=term, user=request.user, request=request) if term else []
+        form = CallbackForm(initial=initial, persons=persons)
+        return render(
+            request, "contacts/callback_form.html", {"form": form, "searched": bool(term), "persons": persons}
+        )
     form = CallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "received_at": form.cleaned_data["received_at"] or timezone.now()}
@@ -488,8 +552,25 @@ def callback_add(request):
                 message=_("The call-back was registered."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(request, "contacts/callback_form.html", {"form": form})
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def callback_number(request, callback_id):
+    """The number to call back, in clear, on the call-back's page (audited)."""
+    callback = get_object_or_404(
+        Callback.objects.visible_to(request.user).select_related("person"), pk=callback_id
+    )
+    number = services.reveal_phone(
+        record=callback, person=callback.person, user=request.user, request=request
+    )
+    return render(
+        request,
+        "contacts/callback_complete.html",
+        {"form": CompleteCallbackForm(), "callback": callback, "revealed_phone": number},
+    )
 
 
 @role_required(STAFF, LEADER)
@@ -510,5 +591,5 @@ def callback_complete(request, callback_id):
                 message=_("The call-back is done and logged as a contact."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(request, "contacts/callback_complete.html", {"form": form, "callback": callback})

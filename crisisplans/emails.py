@@ -3,10 +3,10 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from akuttilbud import outbox
 from akuttilbud.models import Role, User
 from partners.models import Agreement
 
@@ -30,20 +30,19 @@ def _addresses(role):
 
 
 def _send(template, context, recipients):
-    subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
+    outbox.enqueue(
+        subject=" ".join(render_to_string(f"{template}.subject.txt", context).split()),
         body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
+        html=render_to_string(f"{template}.html", context),
+        recipients=recipients,
+        now=context["now"],
     )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    message.send()
 
 
-def send_reminder_digest(*, follow_up_ids, now):
-    """One digest of the follow-ups just reminded to staff; leaders also get what is overdue
-    and the partner agreements that expire within 30 days."""
+def queue_reminder_digest(*, follow_up_ids, now):
+    """Put in the outbox one digest of the follow-ups just reminded to staff; leaders also get
+    what is overdue and the partner agreements that expire within 30 days. Call it in the
+    transaction that marks them reminded."""
     template = "crisisplans/email/reminder_digest"
     listed = follow_up_ids[:DIGEST_LIMIT]
     due = list(FollowUp.objects.filter(pk__in=listed).select_related("plan__person").order_by("due_at"))
@@ -75,7 +74,7 @@ def send_reminder_digest(*, follow_up_ids, now):
             }
             _send(template, context, leaders)
     logger.info(
-        "reminder digest sent for %s follow-ups to %s staff and %s leaders",
+        "reminder digest queued for %s follow-ups to %s staff and %s leaders",
         len(follow_up_ids),
         len(staff),
         len(leaders),

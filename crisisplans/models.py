@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from akuttilbud.querysets import VisibleToStaffAndLeaders
 from contacts.models import Contact, Person
 
 from .swemwbs import ITEM_RANGE, RAW_MAX, RAW_MIN
@@ -45,15 +46,7 @@ def masked_person_label(person):
     return f"{initials} #{person.pk}" if initials else f"#{person.pk}"
 
 
-class CrisisPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Plans the user may open: staff and leaders all, everyone else none."""
-        from akuttilbud.models import Role
-
-        if user.has_role(Role.STAFF, Role.LEADER):
-            return self
-        return self.none()
-
+class CrisisPlanQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
@@ -153,14 +146,7 @@ class FollowUpStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class FollowUpQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from akuttilbud.models import Role
-
-        if user.has_role(Role.STAFF, Role.LEADER):
-            return self
-        return self.none()
-
+class FollowUpQuerySet(VisibleToStaffAndLeaders, models.QuerySet):
     def open(self):
         return self.filter(status=FollowUpStatus.OPEN)
 

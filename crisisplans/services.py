@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from akuttilbud import outbox
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction, ServiceSettings
 
@@ -332,13 +333,15 @@ def _claim_due_follow_ups(now):
 def send_due_followup_reminders(now):
     """Remind each follow-up due by ``now`` exactly once; return how many were reminded.
 
-    Claiming, marking and the in-app reminders share one transaction; the e-mail digest goes
-    out only after it committed, so a rolled-back run sends nothing. Safe to run twice or on
-    several workers at once.
+    Claiming, marking, the in-app reminders and the e-mail digest in the outbox share one
+    transaction: a rolled-back run leaves nothing reminded and nothing to send, a committed one
+    cannot lose its digest. Delivery is tried once it committed and retried by the outbox's
+    sweep. Safe to run twice or on several workers at once.
     """
     with transaction.atomic():
         claimed = _claim_due_follow_ups(now)
         if claimed:
-            transaction.on_commit(lambda: emails.send_reminder_digest(follow_up_ids=claimed, now=now))
+            emails.queue_reminder_digest(follow_up_ids=claimed, now=now)
+            outbox.deliver_on_commit(now)
     logger.info("follow-up reminders sent: %s", len(claimed))
     return len(claimed)

@@ -7,8 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from akuttilbud.audit import audit
+from akuttilbud.forms import add_service_errors
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -31,15 +33,6 @@ from .sections import SELF_RATING_AREAS, section_rows, self_rating_rows
 from .swemwbs import COPYRIGHT
 
 FOLLOW_UPS_PER_PAGE = 50
-
-
-def _add_errors(form, error):
-    """Show a service's ValidationError on the form: beside the field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _plan_for(request, plan_id):
@@ -107,7 +100,7 @@ def plan_create(request, contact_id):
                 message=_("The crisis plan was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     # A second plan is allowed (a new crisis), but staff should know of the open one first.
     open_plan = CrisisPlan.objects.visible_to(request.user).filter(person=person).open().first()
     return _render_plan_form(
@@ -131,7 +124,7 @@ def plan_edit(request, plan_id):
         try:
             services.update_plan(plan=plan, user=request.user, request=request, **form.content(people))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The crisis plan was saved."))
             return redirect("crisisplans:plan_detail", plan_id=plan.pk)
@@ -254,7 +247,7 @@ def follow_up_record(request, follow_up_id):
                 message=_("The follow-up was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request,
         "crisisplans/follow_up_record.html",
@@ -297,7 +290,7 @@ def wellbeing_at_contact(request, contact_id):
                 message=_("The well-being score was saved."),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     return render(
         request,
         "crisisplans/wellbeing_form.html",
@@ -329,6 +322,7 @@ def board_follow_ups(request):
     )
 
 
+@never_cache
 @role_required(STAFF, LEADER)
 def person_section(request, person_id):
     """Person-page fragment: the person's plans with versions and follow-ups, and SWEMWBS scores."""

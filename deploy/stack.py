@@ -53,8 +53,6 @@ class Stack:
     database_url: str  # a superuser's: it makes the database and its owner and app roles
     broker_url: str
     ports: Ports
-    gunicorn_workers: int = 3
-    gunicorn_threads: int = 2
     extra_environment: dict = field(default_factory=dict)
     processes: dict = field(default_factory=dict)
     logs: dict = field(default_factory=dict)
@@ -151,14 +149,11 @@ class Stack:
             [
                 str(self.bin_dir / "gunicorn"),
                 "akuttilbud.wsgi",
+                "--config",
+                str(self.app_dir / "deploy" / "gunicorn.conf.py"),
+                # Loopback here; in compose the proxy reaches it on the internal network.
                 "--bind",
                 f"127.0.0.1:{self.ports.gunicorn}",
-                "--workers",
-                str(self.gunicorn_workers),
-                "--threads",
-                str(self.gunicorn_threads),
-                "--access-logfile",
-                "-",
                 # The default control socket is one path per machine user; another gunicorn may hold it.
                 "--no-control-socket",
             ],

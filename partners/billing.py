@@ -1,14 +1,20 @@
 """The inter-municipal billing statement: what a neighbouring municipality owes for a month.
 
-A citizen whose home municipality is the one billed counts with every contact started in the
-month and every night slept here in the month. A night belongs to the local date it starts on:
-a stay from 30 October to 2 November bills the nights of 30 and 31 October to October and the
-night of 1 November to November. Billing needs the CPR number, so contacts and nights of
-citizens without one are counted apart as what cannot be billed.
+What is billed, each rule once:
+- The municipality billed is the citizen's municipality recorded on the contact or stay when it
+  was tied to the person (``Contact.municipality``, ``Stay.municipality``): a later move does not
+  move what was billed.
+- A contact is billed on the local date it started, a night on the local date it starts on (a
+  stay from 30 October to 2 November bills 30 and 31 October to October, 1 November to
+  November), each at the prices of the inter-municipal agreement in force on that date. Days no
+  agreement covers are not billed, and a month two agreements share is priced day by day.
+- The agreement says which contacts it pays for (``Agreement.bills_contact``): by default the
+  citizen's own incoming contacts within the target group.
+- Billing needs the CPR number, so contacts and nights of citizens without one are counted apart
+  as what cannot be billed.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +28,8 @@ from contacts.models import Contact, Stay
 
 from .models import Agreement
 
+ZERO = Decimal("0.00")
+
 
 class NoAgreement(Exception):
     """The municipality has no inter-municipal agreement in force in the month."""
@@ -32,33 +40,43 @@ class StatementRow:
     person_id: int
     cpr: str
     name: str
-    contacts: int
-    bed_nights: int
-    amount: Decimal
+    contacts: int = 0
+    bed_nights: int = 0
+    amount: Decimal = ZERO
+
+    @property
+    def written_cpr(self):
+        """``DDMMYY-SSSS``, as CPR numbers are written; a spreadsheet keeps it as text."""
+        return f"{self.cpr[:6]}-{self.cpr[6:]}"
+
+
+@dataclass
+class Tally:
+    """Contacts and nights counted apart from the rows, with what they would have cost."""
+
+    contacts: int = 0
+    bed_nights: int = 0
+    amount: Decimal = ZERO
 
 
 @dataclass
 class Statement:
     municipality: object
     month: datetime.date
-    agreement: Agreement
+    agreements: list
     counted_until: datetime.datetime
-    open_stays: int
+    open_stays: int = 0
     rows: list = field(default_factory=list)
-    unbillable_contacts: int = 0
-    unbillable_bed_nights: int = 0
+    # Citizens without a CPR number: priced, but cannot be billed.
+    unbillable: Tally = field(default_factory=Tally)
+    # Contacts the agreement in force does not pay for, and contacts and nights on days no
+    # agreement covers: not priced.
+    not_paid_for_contacts: int = 0
+    uncovered: Tally = field(default_factory=Tally)
 
     @property
     def month_label(self):
         return f"{self.month:%Y-%m}"
-
-    @property
-    def price_per_contact(self):
-        return self.agreement.price_per_contact or Decimal("0")
-
-    @property
-    def price_per_bed_night(self):
-        return self.agreement.price_per_bed_night or Decimal("0")
 
     @property
     def total_contacts(self):
@@ -70,16 +88,7 @@ class Statement:
 
     @property
     def total_amount(self):
-        return sum((row.amount for row in self.rows), Decimal("0.00"))
-
-    @property
-    def unbillable_amount(self):
-        return self.price(self.unbillable_contacts, self.unbillable_bed_nights)
-
-    def price(self, contacts, bed_nights):
-        return (contacts * self.price_per_contact + bed_nights * self.price_per_bed_night).quantize(
-            Decimal("0.01")
-        )
+        return sum((row.amount for row in self.rows), ZERO)
 
 
 def month_bounds(month):
@@ -91,19 +100,28 @@ def month_bounds(month):
     return first, following - datetime.timedelta(days=1), start, end
 
 
-def agreement_for(municipality, month):
-    """The inter-municipal agreement in force in the month (the latest starting, if several)."""
+def agreements_for(municipality, month):
+    """The inter-municipal agreements in force on some day of the month, earliest first."""
     first, last, _start, _end = month_bounds(month)
-    agreement = (
+    agreements = list(
         Agreement.objects.inter_municipal_for(municipality)
         .overlapping(first, last)
         .select_related("partner")
-        .order_by("-valid_from", "-pk")
-        .first()
+        .order_by("valid_from", "pk")
     )
-    if agreement is None:
+    if not agreements:
         raise NoAgreement(municipality.code)
-    return agreement
+    return agreements
+
+
+def _in_force(agreements, day):
+    """The agreement covering ``day``; of two that overlap, the one that started later."""
+    covering = [agreement for agreement in agreements if agreement.covers(day)]
+    return max(covering, key=lambda agreement: (agreement.valid_from, agreement.pk), default=None)
+
+
+def _price(amount):
+    return (amount or ZERO).quantize(Decimal("0.01"))
 
 
 def build_statement(*, municipality, month, now=None):
@@ -113,72 +131,68 @@ def build_statement(*, municipality, month, now=None):
     check-out booked ahead does not bill nights that have not yet come.
     """
     now = now or timezone.now()
-    agreement = agreement_for(municipality, month)
+    agreements = agreements_for(municipality, month)
     first, last, start, end = month_bounds(month)
     counted_until = min(end, now)
     # A night is billed once it has begun and its date has passed, booked or not.
     last_counted = timezone.localdate(counted_until) - datetime.timedelta(days=1)
     statement = Statement(
-        municipality=municipality,
-        month=first,
-        agreement=agreement,
-        counted_until=counted_until,
-        open_stays=0,
+        municipality=municipality, month=first, agreements=agreements, counted_until=counted_until
     )
+    rows = {}
 
-    contacts_by_person = defaultdict(int)
-    nights_by_person = defaultdict(int)
-    people = {}
+    def tally_for(person):
+        """The person's row, or the no-CPR tally when the person cannot be billed."""
+        if not person.has_cpr:
+            return statement.unbillable
+        if person.pk not in rows:
+            rows[person.pk] = StatementRow(
+                person_id=person.pk, cpr=person.decrypted_cpr(), name=person.name or person.nickname
+            )
+        return rows[person.pk]
+
     contacts = (
-        Contact.objects.in_period(start, end)
-        .filter(person__home_municipality=municipality)
-        .select_related("person")
+        Contact.objects.in_period(start, end).filter(municipality=municipality).select_related("person")
     )
     for contact in contacts:
-        contacts_by_person[contact.person_id] += 1
-        people[contact.person_id] = contact.person
-    stays = (
-        Stay.objects.overlapping(start, end)
-        .filter(person__home_municipality=municipality)
-        .select_related("person")
-    )
+        agreement = _in_force(agreements, timezone.localdate(contact.started_at))
+        if agreement is None:
+            statement.uncovered.contacts += 1
+        elif not agreement.bills_contact(contact):
+            statement.not_paid_for_contacts += 1
+        else:
+            tally = tally_for(contact.person)
+            tally.contacts += 1
+            tally.amount += _price(agreement.price_per_contact)
+
+    stays = Stay.objects.overlapping(start, end).filter(municipality=municipality).select_related("person")
     for stay in stays:
         if stay.check_out is None:
             statement.open_stays += 1
-        nights = [night for night in stay.nights(until=counted_until) if first <= night <= last_counted]
-        nights_by_person[stay.person_id] += len(nights)
-        people[stay.person_id] = stay.person
+        for night in stay.nights(until=counted_until):
+            if not first <= night <= last_counted:
+                continue
+            agreement = _in_force(agreements, night)
+            if agreement is None:
+                statement.uncovered.bed_nights += 1
+                continue
+            tally = tally_for(stay.person)
+            tally.bed_nights += 1
+            tally.amount += _price(agreement.price_per_bed_night)
 
-    for person_id, person in people.items():
-        contact_count = contacts_by_person[person_id]
-        night_count = nights_by_person[person_id]
-        if not contact_count and not night_count:
-            continue
-        if not person.has_cpr:
-            statement.unbillable_contacts += contact_count
-            statement.unbillable_bed_nights += night_count
-            continue
-        statement.rows.append(
-            StatementRow(
-                person_id=person_id,
-                cpr=person.decrypted_cpr(),
-                name=person.name or person.nickname,
-                contacts=contact_count,
-                bed_nights=night_count,
-                amount=statement.price(contact_count, night_count),
-            )
-        )
-    statement.rows.sort(key=lambda row: (row.name.casefold(), row.person_id))
+    statement.rows = sorted(rows.values(), key=lambda row: (row.name.casefold(), row.person_id))
     return statement
 
 
 def audit_statement(statement, *, route, request=None, user=None):
-    """Producing a statement lists CPR numbers, so every one is audited (never the numbers)."""
+    """Producing a statement discloses every listed citizen, so each is linked to the event
+    (never the numbers)."""
     audit(
         AuditAction.BILLING_STATEMENT,
         request=request,
         user=user,
-        obj=statement.agreement,
+        obj=statement.agreements[-1],
+        person_ids=[row.person_id for row in statement.rows],
         detail={
             "municipality": statement.municipality.code,
             "month": statement.month_label,
@@ -192,14 +206,14 @@ def statement_csv(statement):
     """The statement as comma-separated UTF-8 text: one row per citizen, then the totals."""
     lines = [csv_line([_("CPR number"), _("Name"), _("Contacts"), _("Bed nights"), _("Amount (DKK)")])]
     for row in statement.rows:
-        lines.append(csv_line([row.cpr, row.name, row.contacts, row.bed_nights, f"{row.amount:.2f}"]))
+        lines.append(csv_line([row.written_cpr, row.name, row.contacts, row.bed_nights, f"{row.amount:.2f}"]))
     totals = [
         (_("Total"), statement.total_contacts, statement.total_bed_nights, statement.total_amount),
         (
             _("Cannot be billed (no CPR number)"),
-            statement.unbillable_contacts,
-            statement.unbillable_bed_nights,
-            statement.unbillable_amount,
+            statement.unbillable.contacts,
+            statement.unbillable.bed_nights,
+            statement.unbillable.amount,
         ),
     ]
     for label, contacts, bed_nights, amount in totals:

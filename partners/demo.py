@@ -233,6 +233,7 @@ def _neighbour_citizens(rng, today, neighbours, staff):
             contacts.append(
                 Contact.objects.create(
                     person=person,
+                    municipality=person.home_municipality,
                     channel=rng.choice([Channel.PHONE, Channel.PHONE, Channel.WALK_IN]),
                     started_at=started,
                     answered_at=started + datetime.timedelta(minutes=rng.randint(0, 4)),
@@ -250,6 +251,7 @@ def _neighbour_citizens(rng, today, neighbours, staff):
             if bed is not None:
                 arrival = Contact.objects.create(
                     person=person,
+                    municipality=person.home_municipality,
                     channel=Channel.WALK_IN,
                     started_at=check_in - datetime.timedelta(minutes=40),
                     answered_at=check_in - datetime.timedelta(minutes=30),
@@ -261,6 +263,7 @@ def _neighbour_citizens(rng, today, neighbours, staff):
                 contacts.append(arrival)
                 Stay.objects.create(
                     person=person,
+                    municipality=person.home_municipality,
                     contact=arrival,
                     bed=bed,
                     check_in=check_in,
@@ -275,6 +278,7 @@ def _neighbour_citizens(rng, today, neighbours, staff):
         contacts.append(
             Contact.objects.create(
                 person=unidentified,
+                municipality=unidentified.home_municipality,
                 started_at=started,
                 answered_at=started + datetime.timedelta(minutes=1),
                 ended_at=started + datetime.timedelta(minutes=20),

@@ -52,6 +52,9 @@ class AgreementForm(forms.ModelForm):
             "document",
             "price_per_contact",
             "price_per_bed_night",
+            "bills_outgoing",
+            "bills_others_calling",
+            "bills_outside_target_group",
         ]
         widgets = {
             "valid_from": DateInput(),

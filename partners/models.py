@@ -13,7 +13,7 @@ from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.models import Municipality
-from contacts.models import Contact, phone_validator
+from contacts.models import CallerRole, Contact, Direction, phone_validator
 
 
 class PrivateStorage(LazyObject):
@@ -175,6 +175,18 @@ class Agreement(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
+    # The model leaves to each agreement which contacts are paid for (the implementation guide
+    # asks only for "a fixed agreement on the financing"); by default the citizen's own incoming
+    # contacts within the target group.
+    bills_outgoing = models.BooleanField(_("bill outgoing contacts"), default=False)
+    bills_others_calling = models.BooleanField(
+        _("bill contacts from relatives and partners"),
+        default=False,
+        help_text=_("Contacts where someone else than the citizen called or came."),
+    )
+    bills_outside_target_group = models.BooleanField(
+        _("bill contacts outside the target group"), default=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AgreementQuerySet.as_manager()
@@ -194,6 +206,23 @@ class Agreement(models.Model):
 
     def __str__(self):
         return f"{self.get_type_display()} – {self.partner}"
+
+    def covers(self, day):
+        """Whether ``day`` lies within the agreement's dates (a draft covers none)."""
+        return (
+            self.valid_from is not None
+            and self.valid_from <= day
+            and (self.valid_to is None or day <= self.valid_to)
+        )
+
+    def bills_contact(self, contact):
+        """Whether the agreement pays for ``contact``: the citizen's own incoming contacts within
+        the target group, and the others its settings include."""
+        return (
+            (contact.direction == Direction.INCOMING or self.bills_outgoing)
+            and (contact.caller_role == CallerRole.CITIZEN or self.bills_others_calling)
+            and (contact.in_target_group or self.bills_outside_target_group)
+        )
 
     def status_on(self, day):
         """Draft until its first valid day, active through its last, expired after."""

@@ -26,17 +26,26 @@ def save_partner(*, partner, people_formset):
     return partner
 
 
-def save_agreement(*, agreement, replaced_document_name=""):
-    """Save an agreement; a newly uploaded document gets a random name, the old file goes.
+def save_agreement(*, agreement, replaced_document_name="", changed_fields=(), request=None):
+    """Save an agreement, audited with the names of the fields that changed (its prices and
+    dates are what billing statements are made from); a newly uploaded document gets a random
+    name, the old file goes.
 
     The uploaded file's own name could carry personal or misleading text, so it is not kept.
     """
     document = agreement.document
     if document and not getattr(document, "_committed", True):
         document.name = f"{uuid.uuid4().hex}.pdf"
+    created = agreement.pk is None
     with transaction.atomic():
         agreement.full_clean()
         agreement.save()
+        audit(
+            AuditAction.CREATE if created else AuditAction.SETTINGS_CHANGE,
+            request=request,
+            obj=agreement,
+            detail={"settings": "agreement", "fields": sorted(changed_fields)},
+        )
     if replaced_document_name and replaced_document_name != agreement.document.name:
         agreement.document.storage.delete(replaced_document_name)
         logger.info("agreement %s: replaced document removed", agreement.pk)

@@ -141,7 +141,10 @@ def _edit_agreement(request, agreement, initial=None):
     form = AgreementForm(request.POST or None, request.FILES or None, instance=agreement, initial=initial)
     if request.method == "POST" and form.is_valid():
         agreement = save_agreement(
-            agreement=form.save(commit=False), replaced_document_name=replaced_document_name
+            agreement=form.save(commit=False),
+            replaced_document_name=replaced_document_name,
+            changed_fields=form.changed_data,
+            request=request,
         )
         messages.success(request, _("The agreement was saved."))
         return redirect("partners:partner_detail", partner_id=agreement.partner_id)

@@ -1,0 +1,34 @@
+"""The leader's dashboard, the evaluator's pseudonymised exports and the cost entries.
+
+Where a figure lives, from its rule to its test:
+
+- **Records of a period**: ``queries`` (one function per kind: ``contacts``, ``stays``,
+  ``follow_ups``, …), shared by the dashboard and the exports; periods and presets in ``periods``.
+- **Rules written once**: a citizen's age in ``akuttilbud.cpr.age``; the age band
+  (``age_band`` in Python, ``age_band_expression`` for the ORM) and the pseudonym (``pseudonym``
+  in Python, ``Pseudonym`` for the ORM: pgcrypto's ``hmac()`` on PostgreSQL, a registered
+  function on SQLite) in ``people``; a wait in minutes in ``exports.contacts.minutes``.
+- **Per-day summaries** (``models``: ``ContactDay`` … ``FollowUpDay``, their monthly rollups on
+  the shared ``ContactCounts``/``WaitCounts`` bases): ``summaries`` says which days are stale and
+  brings them up to date before a figure reads them (``ensure``, ``fresh``, the nightly
+  ``refresh``); ``counting`` counts a day's records into the tables. Tests:
+  ``tests/reporting/test_summaries.py``.
+- **Figures**: ``figures`` (contacts, citizens, channels, reasons, the heat map, waits, under 18,
+  missing CPR numbers, plans per walk-in, costs, the monthly trend) and ``care_figures`` (bed
+  occupancy, follow-ups, referrals, SWEMWBS), each a function of a period. Tests:
+  ``tests/reporting/test_figures.py``.
+- **The dashboard page**: ``dashboard`` lays each figure out as a ``Figure`` (table, chart and
+  CSV from the same rows) for ``views.dashboard`` and ``views.figure_csv``. Tests:
+  ``tests/reporting/test_dashboard.py``.
+- **Exports**: the package ``exports`` (its docstring lists a module per file kind; the contacts
+  file has a PostgreSQL COPY twin in ``exports.contacts_copy``), audited by
+  ``services.record_export``, served by ``views.exports`` and ``views.linkage_key`` and
+  ``manage.py export_evaluation``. Tests: ``tests/reporting/test_exports.py``,
+  ``test_export_copy.py`` (the two paths byte for byte), ``test_export_first_contact.py``,
+  ``test_people.py``.
+- **Costs**: ``CostEntry`` in ``models``, ``views.cost_*``, ``forms.CostEntryForm``. Tests:
+  ``tests/reporting/test_costs.py``.
+
+Database differences (COPY, locks, settings) go through ``akuttilbud.database``; benchmark data
+comes from ``bench/`` (``manage.py generate_load_data``).
+"""

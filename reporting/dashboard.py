@@ -16,7 +16,7 @@ from akuttilbud.models import ServiceSettings
 from contacts.models import Acuteness, CallerRole, Channel, Direction, PsychiatryContact
 from partners.models import ReferralDirection
 
-from . import figures, summaries
+from . import care_figures, figures, summaries
 
 WEEKDAYS = [
     gettext_lazy("Monday"),
@@ -249,7 +249,7 @@ def _build(period):
     result["beds"] = _compare(
         "beds",
         _("Beds and meals"),
-        *both(figures.beds, service_settings),
+        *both(care_figures.beds, service_settings),
         lambda beds: [
             (_("Bed nights"), beds["bed_nights"]),
             (_("Bed capacity (beds × days)"), beds["capacity"]),
@@ -270,7 +270,7 @@ def _build(period):
     result["follow_ups"] = _compare(
         "follow_ups",
         _("Follow-ups"),
-        *both(figures.follow_ups),
+        *both(care_figures.follow_ups),
         lambda follow_ups: [
             (_("Follow-ups due"), follow_ups["owed"]),
             (_("Done on time"), follow_ups["on_time"]),
@@ -301,7 +301,7 @@ def _build(period):
         ],
         chart="bar",
     )
-    referrals = both(figures.referrals)
+    referrals = both(care_figures.referrals)
     referral_keys = _union_keys(referrals[0][1], referrals[1][1])
     result["referrals"] = _compare(
         "referrals",
@@ -316,7 +316,7 @@ def _build(period):
     result["wellbeing"] = _compare(
         "wellbeing",
         _("Well-being (SWEMWBS) before and after"),
-        *both(figures.wellbeing),
+        *both(care_figures.wellbeing),
         lambda wellbeing: [
             (_("Citizens with both scores"), wellbeing["pairs"]),
             (_("Mean metric score at contact"), wellbeing["mean_at_contact"]),

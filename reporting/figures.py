@@ -10,7 +10,7 @@ daylight-saving changes too.
 
 import datetime
 import math
-from collections import Counter
+from collections import Counter, namedtuple
 from decimal import Decimal
 
 from django.db.models import (
@@ -19,19 +19,12 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
-    Window,
 )
 from django.db.models.functions import (
-    Cast,
     Coalesce,
     ExtractIsoWeekDay,
-    Round,
-    RowNumber,
 )
 from django.utils import timezone
 
@@ -43,8 +36,7 @@ from contacts.models import (
     PsychiatryContact,
     Reason,
 )
-from crisisplans.models import FollowUpStatus, Occasion, WellbeingScore
-from crisisplans.swemwbs import MEANINGFUL_CHANGE
+from crisisplans.models import FollowUpStatus
 
 from . import queries, summaries
 from .models import (
@@ -57,7 +49,6 @@ from .models import (
     PersonMonth,
     PlanDay,
     ReasonDay,
-    ReferralDay,
     Under18Day,
     WaitDay,
     WaitKind,
@@ -75,15 +66,15 @@ NATIONAL_COST_PER_CITIZEN = 13_700
 NOT_OWED_FOLLOW_UP = [FollowUpStatus.NOT_WANTED, FollowUpStatus.CANCELLED]
 
 
-def _local_zone():
+def local_zone():
     return timezone.get_default_timezone()
 
 
-def _share(part, whole):
+def share(part, whole):
     return part / whole if whole else None
 
 
-def _days(model, period):
+def summary_days(model, period):
     """The period's rows of a summary table, counted up to date first."""
     summaries.ensure(period.end)
     return model.objects.filter(day__gte=period.start, day__lt=period.end)
@@ -113,6 +104,10 @@ def _grouped(period, sources, fields, condition=None, **expressions):
     return counts
 
 
+# The attributes the contact figures are counted by, in ``contact_counts``' keys.
+ContactKey = namedtuple("ContactKey", ["channel", "direction", "caller_role", "acuteness", "anonymous"])
+
+
 def contact_counts(period):
     """Contacts in the period by channel, direction, caller role, acuteness and whether anonymous:
     ``{(channel, direction, caller_role, acuteness, anonymous): count}``.
@@ -120,13 +115,16 @@ def contact_counts(period):
     Counted once for the overview, channel, caller-role, acuteness and walk-in figures; each sums
     the cells it needs.
     """
-    return dict(_grouped(period, CONTACTS, ["channel", "direction", "caller_role", "acuteness", "anonymous"]))
+    grouped = _grouped(period, CONTACTS, list(ContactKey._fields))
+    return {ContactKey(*key): count for key, count in grouped.items()}
 
 
-def _sum_by(counts, position):
+def _sum_by(counts, name):
+    """``counts`` summed by one attribute of their ``ContactKey`` (``"channel"``, …)."""
     totals = {}
     for key, count in counts.items():
-        totals[key[position]] = totals.get(key[position], 0) + count
+        value = getattr(key, name)
+        totals[value] = totals.get(value, 0) + count
     return totals
 
 
@@ -167,7 +165,7 @@ def contact_overview(period, counts=None, persons=None):
     """
     counts = contact_counts(period) if counts is None else counts
     persons = person_counts(period) if persons is None else persons
-    anonymous = _sum_by(counts, 4)
+    anonymous = _sum_by(counts, "anonymous")
     totals = {
         "total": sum(counts.values()),
         "anonymous": anonymous.get(True, 0),
@@ -175,7 +173,7 @@ def contact_overview(period, counts=None, persons=None):
         "repeat_persons": persons["repeat_persons"],
     }
     totals["first_time_persons"] = totals["unique_persons"] - totals["repeat_persons"]
-    totals["anonymous_share"] = _share(totals["anonymous"], totals["total"])
+    totals["anonymous_share"] = share(totals["anonymous"], totals["total"])
     return totals
 
 
@@ -190,19 +188,20 @@ def contacts_by_channel(period, counts=None):
     """``{(channel, direction): count}`` for the channels and directions that occurred."""
     counts = contact_counts(period) if counts is None else counts
     totals = {}
-    for (channel, direction, *_rest), count in counts.items():
-        totals[(channel, direction)] = totals.get((channel, direction), 0) + count
+    for key, count in counts.items():
+        by = (key.channel, key.direction)
+        totals[by] = totals.get(by, 0) + count
     return totals
 
 
 def caller_roles(period, counts=None):
     """``{caller role: count}``."""
-    return _sum_by(contact_counts(period) if counts is None else counts, 2)
+    return _sum_by(contact_counts(period) if counts is None else counts, "caller_role")
 
 
 def acuteness(period, counts=None):
     """``{level 1–3 or None (not assessed): count}``."""
-    return _sum_by(contact_counts(period) if counts is None else counts, 3)
+    return _sum_by(contact_counts(period) if counts is None else counts, "acuteness")
 
 
 def reasons(period):
@@ -211,7 +210,7 @@ def reasons(period):
     A contact with several reasons counts once under each.
     """
     counts = dict(
-        _days(ReasonDay, period)
+        summary_days(ReasonDay, period)
         .values("reason_id")
         .annotate(count=Sum("contacts"))
         .order_by()
@@ -223,7 +222,7 @@ def reasons(period):
 def heatmap(period):
     """Contacts by local weekday and hour: ``grid[weekday - 1][hour]``, Monday = 1."""
     rows = (
-        _days(HourDay, period)
+        summary_days(HourDay, period)
         .annotate(weekday=ExtractIsoWeekDay("day"))
         .values("weekday", "hour")
         .annotate(count=Sum("contacts"))
@@ -245,7 +244,7 @@ def _wait_summary(counts, goal):
         "count": total,
         "goal_minutes": goal.total_seconds() / 60,
         "within_goal": within,
-        "share_within_goal": _share(within, total),
+        "share_within_goal": share(within, total),
         "median_minutes": _minutes(nearest_rank(counts, 50)),
         "p90_minutes": _minutes(nearest_rank(counts, 90)),
     }
@@ -302,57 +301,13 @@ def waits(period, service_settings=None):
     return {str(kind): _wait_summary(counts[kind], goal) for kind, goal in goals.items()}
 
 
-def nights_in_period(check_in, check_out, period, today, zone=None):
-    """Nights of one stay inside the period: local dates slept (check-in's date up to, not
-    including, check-out's date; an open stay up to ``today``), clipped to the period."""
-    zone = zone or _local_zone()
-    first = max(check_in.astimezone(zone).date(), period.start)
-    last = min(check_out.astimezone(zone).date() if check_out else today, period.end)
-    return max(0, (last - first).days)
-
-
-def beds(period, service_settings=None, today=None):
-    """Bed nights in the period ÷ (beds × days), counting only nights inside the period for
-    stays crossing its edges; meals are those of stays checked in during the period."""
-    service_settings = service_settings or ServiceSettings.load()
-    today = today or timezone.localdate()
-    zone, start_at, end_at = _local_zone(), period.start_at, period.end_at
-    stays = queries.stays(period).values_list("check_in", "check_out", "meals")
-    bed_nights = 0
-    meals = 0
-    for check_in, check_out, stay_meals in stays:
-        bed_nights += nights_in_period(check_in, check_out, period, today, zone)
-        if start_at <= check_in < end_at:
-            meals += stay_meals
-    capacity = service_settings.beds * period.days
-    return {
-        "bed_nights": bed_nights,
-        "capacity": capacity,
-        "occupancy": _share(bed_nights, capacity),
-        "meals": meals,
-    }
-
-
 def plans_per_walk_in(period, counts=None):
     """Crisis plans made in the period ÷ walk-ins in the period."""
-    plans = _days(PlanDay, period).aggregate(count=Coalesce(Sum("plans"), 0))["count"]
-    walk_ins = _sum_by(contact_counts(period) if counts is None else counts, 0).get(Channel.WALK_IN, 0)
-    return {"plans": plans, "walk_ins": walk_ins, "ratio": _share(plans, walk_ins)}
-
-
-def follow_ups(period):
-    """Follow-ups first due in the period that were owed (not declined up front, not cancelled):
-    how many were done on or before their local first-due date, and how many reached the citizen.
-    """
-    owed = _days(FollowUpDay, period).exclude(status__in=NOT_OWED_FOLLOW_UP)
-    totals = owed.aggregate(
-        owed=Coalesce(Sum("follow_ups"), 0),
-        on_time=Coalesce(Sum("follow_ups", filter=Q(on_time=True)), 0),
-        reached=Coalesce(Sum("follow_ups", filter=Q(status=FollowUpStatus.REACHED)), 0),
+    plans = summary_days(PlanDay, period).aggregate(count=Coalesce(Sum("plans"), 0))["count"]
+    walk_ins = _sum_by(contact_counts(period) if counts is None else counts, "channel").get(
+        Channel.WALK_IN, 0
     )
-    totals["on_time_share"] = _share(totals["on_time"], totals["owed"])
-    totals["reached_share"] = _share(totals["reached"], totals["owed"])
-    return totals
+    return {"plans": plans, "walk_ins": walk_ins, "ratio": share(plans, walk_ins)}
 
 
 def under_18(period):
@@ -360,7 +315,7 @@ def under_18(period):
     ``Contact.is_under_18``, applied when the day was summarised), and how many of them have a
     notification decision (and how many were notified)."""
     counts = dict(
-        _days(Under18Day, period)
+        summary_days(Under18Day, period)
         .values("notification_decision")
         .annotate(count=Sum("contacts"))
         .order_by()
@@ -385,83 +340,12 @@ def lacking_cpr(period):
             ).values()
         ),
         "stays": queries.stays(period).filter(person__cpr_index__isnull=True).count(),
-        "plans": _days(PlanDay, period)
+        "plans": summary_days(PlanDay, period)
         .filter(lacks_cpr=True)
         .aggregate(count=Coalesce(Sum("plans"), 0))["count"],
-        "follow_ups": _days(FollowUpDay, period)
+        "follow_ups": summary_days(FollowUpDay, period)
         .filter(lacks_cpr=True)
         .aggregate(count=Coalesce(Sum("follow_ups"), 0))["count"],
-    }
-
-
-def referrals(period):
-    """``{(partner kind name, direction): count}``."""
-    rows = (
-        _days(ReferralDay, period)
-        .values("partner__kind__name", "direction")
-        .annotate(count=Sum("referrals"))
-        .order_by("partner__kind__position", "partner__kind__name", "direction")
-    )
-    return {(row["partner__kind__name"], row["direction"]): row["count"] for row in rows}
-
-
-def wellbeing(period):
-    """SWEMWBS before and after: each person's first at-contact score in the period paired with
-    their first follow-up score recorded after it. Means are of metric scores; improved means a
-    rise of at least ``MEANINGFUL_CHANGE`` metric points. % change is the change of the means
-    relative to the mean at contact.
-    """
-    first_at_contact = (
-        queries.wellbeing_scores(period)
-        .filter(occasion=Occasion.CONTACT)
-        .annotate(rank=Window(RowNumber(), partition_by=F("person_id"), order_by=[F("recorded_at"), F("id")]))
-        .filter(rank=1)
-    )
-    first_follow_up = WellbeingScore.objects.filter(
-        occasion=Occasion.FOLLOW_UP, person_id=OuterRef("person_id"), recorded_at__gt=OuterRef("recorded_at")
-    ).order_by("recorded_at", "id")
-    # Whole hundredths: exact where SQLite holds decimals as floating point. The pairs are
-    # summed in the database: one row leaves it, not one per citizen.
-    hundredths = (
-        first_at_contact.annotate(after=Subquery(first_follow_up.values("metric_score")[:1]))
-        .annotate(
-            before_hundredths=Cast(Round(F("metric_score") * 100), IntegerField()),
-            after_hundredths=Cast(Round(F("after") * 100), IntegerField()),
-        )
-        .order_by()
-    )
-    paired = Q(after_hundredths__isnull=False)
-    totals = hundredths.aggregate(
-        pairs=Count("after_hundredths"),
-        before=Coalesce(Sum("before_hundredths", filter=paired), 0),
-        after=Coalesce(Sum("after_hundredths"), 0),
-        improved=Count(
-            "after_hundredths",
-            filter=Q(after_hundredths__gte=F("before_hundredths") + int(MEANINGFUL_CHANGE * 100)),
-        ),
-    )
-    count = totals["pairs"]
-    if not count:
-        return {
-            "pairs": 0,
-            "mean_at_contact": None,
-            "mean_at_follow_up": None,
-            "mean_change": None,
-            "percent_change": None,
-            "improved": 0,
-            "improved_share": None,
-        }
-    mean_before = Decimal(totals["before"]) / 100 / count
-    mean_after = Decimal(totals["after"]) / 100 / count
-    improved = totals["improved"]
-    return {
-        "pairs": count,
-        "mean_at_contact": float(mean_before),
-        "mean_at_follow_up": float(mean_after),
-        "mean_change": float(mean_after - mean_before),
-        "percent_change": float((mean_after - mean_before) / mean_before * 100),
-        "improved": improved,
-        "improved_share": improved / count,
     }
 
 

@@ -77,10 +77,10 @@ class SummaryMonth(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-class ContactDay(models.Model):
-    """Contacts of a local date by the attributes the dashboard counts them by."""
+class ContactCounts(models.Model):
+    """Contacts by the attributes the dashboard counts them by: ``ContactDay`` for a local date,
+    ``ContactMonth`` for a calendar month."""
 
-    day = models.DateField()
     channel = models.CharField(max_length=10)
     direction = models.CharField(max_length=3)
     caller_role = models.CharField(max_length=10)
@@ -89,6 +89,15 @@ class ContactDay(models.Model):
     # No person, or a person without a CPR number.
     lacks_cpr = models.BooleanField()
     contacts = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class ContactDay(ContactCounts):
+    """Contacts of a local date by the attributes the dashboard counts them by."""
+
+    day = models.DateField()
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="contactday_day")]
@@ -201,13 +210,22 @@ class WaitKind(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")
 
 
-class WaitDay(models.Model):
-    """Answered incoming calls and walk-ins of a local date by their exact wait (microseconds)."""
+class WaitCounts(models.Model):
+    """Answered incoming calls and walk-ins by their exact wait (microseconds): ``WaitDay`` for a
+    local date, ``WaitMonth`` for a calendar month."""
 
-    day = models.DateField()
     kind = models.CharField(max_length=7, choices=WaitKind.choices)
     wait_us = models.BigIntegerField()
     contacts = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class WaitDay(WaitCounts):
+    """Answered incoming calls and walk-ins of a local date by their exact wait (microseconds)."""
+
+    day = models.DateField()
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="waitday_day")]
@@ -230,17 +248,10 @@ class Under18Day(models.Model):
         return f"{self.day} under 18: {self.contacts}"
 
 
-class ContactMonth(models.Model):
+class ContactMonth(ContactCounts):
     """``ContactDay`` summed over a calendar month."""
 
     month = models.DateField()
-    channel = models.CharField(max_length=10)
-    direction = models.CharField(max_length=3)
-    caller_role = models.CharField(max_length=10)
-    acuteness = models.PositiveSmallIntegerField(null=True)
-    anonymous = models.BooleanField()
-    lacks_cpr = models.BooleanField()
-    contacts = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="contactmonth_month")]
@@ -266,13 +277,10 @@ class PersonMonth(models.Model):
         return f"{self.month:%Y-%m} after {self.previous_day}: {self.persons}"
 
 
-class WaitMonth(models.Model):
+class WaitMonth(WaitCounts):
     """``WaitDay`` summed over a calendar month."""
 
     month = models.DateField()
-    kind = models.CharField(max_length=7, choices=WaitKind.choices)
-    wait_us = models.BigIntegerField()
-    contacts = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="waitmonth_month")]

@@ -4,25 +4,14 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.db.models import Case, CharField, Func, Value, When
+from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
 
-from akuttilbud.cpr import age_on
+from akuttilbud import database
 
 ADULT_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
-SHA256_BLOCK = 64
 PSEUDONYM_LENGTH = 16
 AGE_BANDS = ["<18", *(f"{low}-{high}" for low, high in ADULT_BANDS), "65+", "unknown"]
-
-
-def age(day, *, birth_date=None, birth_year=None, stated_age=None):
-    """Age on ``day``: from the CPR birth date, else the youngest a birth year allows, else as stated.
-
-    The same order as ``Person.age_on`` and ``Contact.is_under_18``.
-    """
-    if birth_date is not None:
-        return age_on(birth_date, day)
-    if birth_year is not None:
-        return day.year - birth_year - 1
-    return stated_age
 
 
 def age_band(years):
@@ -38,12 +27,14 @@ def age_band(years):
     raise AssertionError(years)
 
 
-def age_band_sql(years):
-    """``age_band`` as an SQL expression over the SQL integer expression ``years``."""
-    adults = " ".join(f"WHEN {years} <= {high} THEN '{low}-{high}'" for low, high in ADULT_BANDS)
-    return (
-        f"CASE WHEN {years} IS NULL THEN 'unknown' WHEN {years} < 18 THEN '<18' "
-        f"WHEN {years} >= 65 THEN '65+' {adults} END"
+def age_band_expression(years):
+    """``age_band`` as an ORM expression over the integer expression ``years``."""
+    return Case(
+        When(IsNull(years, True), then=Value("unknown")),
+        When(LessThan(years, 18), then=Value("<18")),
+        When(GreaterThanOrEqual(years, 65), then=Value("65+")),
+        *[When(LessThanOrEqual(years, high), then=Value(f"{low}-{high}")) for low, high in ADULT_BANDS],
+        output_field=CharField(),
     )
 
 
@@ -60,23 +51,35 @@ def pseudonym(person_id, cpr_index, *, secret=None):
     return hmac.digest(key, message, hashlib.sha256).hex()[:PSEUDONYM_LENGTH]
 
 
-def pseudonym_sql(person_id, cpr_index, inner_pad, outer_pad):
-    """``pseudonym`` of a non-null person as a PostgreSQL expression over the SQL expressions
-    ``person_id`` and ``cpr_index`` and the bytea expressions of ``pseudonym_pads``.
-
-    HMAC(K, m) = SHA256((K ^ opad) || SHA256((K ^ ipad) || m)) (RFC 2104): the built-in
-    ``sha256()`` is enough, no extension needed.
-    """
-    message = f"convert_to(coalesce(nullif({cpr_index}, ''), 'person:' || {person_id}), 'UTF8')"
-    digest = f"sha256({outer_pad} || sha256({inner_pad} || {message}))"
-    return f"encode(substring({digest} from 1 for {PSEUDONYM_LENGTH // 2}), 'hex')"
+# The setting ``Pseudonym`` reads its key from on PostgreSQL, local to the transaction
+# (``bind_pseudonym_key``), so the key never appears in a statement's text.
+KEY_SETTING = "akuttilbud.pseudonym_key"
 
 
-def pseudonym_pads(secret=None):
-    """The key of ``pseudonym`` padded to SHA-256's block and XOR-ed with HMAC's inner (0x36) and
-    outer (0x5c) pads, as ``hmac`` does: what ``pseudonym_sql`` needs."""
-    key = (secret or settings.EXPORT_PSEUDONYM_SECRET).encode()
-    if len(key) > SHA256_BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(SHA256_BLOCK, b"\0")
-    return bytes(byte ^ 0x36 for byte in key), bytes(byte ^ 0x5C for byte in key)
+def bind_pseudonym_key():
+    """Make ``Pseudonym`` computable for the rest of the transaction (call it inside one)."""
+    database.set_for_transaction(KEY_SETTING, settings.EXPORT_PSEUDONYM_SECRET.encode().hex())
+
+
+class Pseudonym(Func):
+    """``pseudonym`` of a person (``person_id`` and ``cpr_index`` expressions) inside the database:
+    pgcrypto's ``hmac()`` on PostgreSQL, keyed from ``KEY_SETTING``; on SQLite the function
+    ``akuttilbud_pseudonym`` that ``akuttilbud.database`` registers on each connection, which
+    calls ``pseudonym`` itself."""
+
+    output_field = CharField()
+    function = "akuttilbud_pseudonym"
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = (  # constants and compiled expressions only
+            "CASE WHEN %(person_id)s IS NULL THEN '' ELSE substring(encode(hmac(convert_to("  # noqa: S608
+            "coalesce(nullif(%(cpr_index)s, ''), 'person:' || %(person_id)s), 'UTF8'), "
+            f"(SELECT decode(current_setting('{KEY_SETTING}'), 'hex')), 'sha256'), 'hex') "
+            f"FROM 1 FOR {PSEUDONYM_LENGTH}) END"
+        )
+        (person_id, person_params), (cpr_index, cpr_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = template % {"person_id": person_id, "cpr_index": cpr_index}
+        # person_id appears twice in the template; its parameters (none for a column) with it.
+        return sql, (*person_params, *cpr_params, *person_params)

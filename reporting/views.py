@@ -8,12 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from akuttilbud import outbox
 from akuttilbud.roles import EVALUATOR, LEADER, role_required
 from akuttilbud.spreadsheet import csv_line
 
 from . import dashboard as dashboard_figures
 from . import exports as export_files
 from . import services
+from .exports.writer import format_cell
 from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
 from .models import CostCategory, CostEntry
 from .periods import DEFAULT_PRESET, preset_period
@@ -58,6 +60,7 @@ def dashboard(request):
                 (heading, [figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
             ],
             "data": data,
+            "failed_mail": list(outbox.failed_recently()),
             "period_query": urlencode(
                 {"preset": "custom", "start": period.start.isoformat(), "end": period.last_day.isoformat()}
             ),
@@ -75,7 +78,7 @@ def figure_csv(request):
     figure = figures[key]
     dialect = export_files.DIALECTS["standard"]
     lines = [csv_line([_("Figure"), *[str(column) for column in figure.columns]])]
-    lines += [csv_line([export_files.format_cell(value, dialect) for value in row]) for row in figure.rows]
+    lines += [csv_line([format_cell(value, dialect) for value in row]) for row in figure.rows]
     return _csv_response(
         lines, f"akuttilbud-{key}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv", streaming=False
     )
@@ -110,7 +113,7 @@ def linkage_key(request):
         period, dialect = form.period, form.cleaned_data["dialect"]
         services.record_linkage_key(period=period, reason=form.cleaned_data["reason"], request=request)
         return _csv_response(
-            export_files.linkage_stream(period, dialect),
+            export_files.linkage.stream(period, dialect),
             export_files.filename("linkage-key", period, dialect),
         )
     return render(request, "reporting/linkage_key.html", {"form": form})
@@ -151,7 +154,7 @@ def cost_list(request):
 def cost_create(request):
     form = CostEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry = services.create_cost_entry(**form.cleaned_data, created_by=request.user)
+        entry = services.create_cost_entry(**form.cleaned_data, created_by=request.user, request=request)
         messages.success(request, _("The cost was saved."))
         return redirect(f"{_cost_list_url()}?year={entry.month.year}")
     return render(request, "reporting/cost_form.html", {"form": form})
@@ -162,7 +165,7 @@ def cost_edit(request, pk):
     entry = get_object_or_404(CostEntry, pk=pk)
     form = CostEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        services.update_cost_entry(entry=entry, **form.cleaned_data)
+        services.update_cost_entry(entry=entry, **form.cleaned_data, request=request)
         messages.success(request, _("The cost was saved."))
         return redirect(f"{_cost_list_url()}?year={entry.month.year}")
     return render(request, "reporting/cost_form.html", {"form": form, "entry": entry})
@@ -173,7 +176,7 @@ def cost_delete(request, pk):
     entry = get_object_or_404(CostEntry, pk=pk)
     if request.method == "POST":
         year = entry.month.year
-        services.delete_cost_entry(entry=entry)
+        services.delete_cost_entry(entry=entry, request=request)
         messages.success(request, _("The cost was deleted."))
         return redirect(f"{_cost_list_url()}?year={year}")
     return render(request, "reporting/cost_confirm_delete.html", {"entry": entry})

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.models import Role, User
+from contacts.models import Person
 
 from .models import EventKind, Extension, Line, TelephonySettings
 
@@ -68,3 +69,35 @@ class TelephonySettingsForm(forms.ModelForm):
             "number_retention_days",
             "index_retention_days",
         ]
+
+    def clean_sms_text(self):
+        # The message may reach another person's phone: it names the time, never a placeholder
+        # for anything else.
+        text = self.cleaned_data["sms_text"]
+        if "{time}" not in text:
+            raise forms.ValidationError(_("Put {time} where the promised time goes."))
+        if "{" in text.replace("{time}", "") or "}" in text.replace("{time}", ""):
+            raise forms.ValidationError(_("Only {time} may stand in braces."))
+        return text
+
+
+class NumberLinkForm(forms.Form):
+    """Link (or unlink) a call's number and a citizen: the one given, else the call's contact's."""
+
+    person = forms.ModelChoiceField(queryset=Person.objects.all(), required=False, widget=forms.HiddenInput)
+    unlink = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.call = call
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.call.phone_index:
+            raise forms.ValidationError(_("This call has no number to link."))
+        if cleaned.get("person") is None:
+            contact = self.call.contact
+            if contact is None or contact.person is None:
+                raise forms.ValidationError(_("Choose the citizen on the call's contact first."))
+            cleaned["person"] = contact.person
+        return cleaned

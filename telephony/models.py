@@ -146,6 +146,21 @@ class CallSession(HasPhone):
         on_delete=models.SET_NULL,
         related_name="call",
     )
+    contact_undescribed = models.BooleanField(
+        _("saved undescribed"),
+        default=False,
+        help_text=_("Nobody described the call in time, so its contact was saved with its times only."),
+    )
+    callback = models.ForeignKey(
+        "contacts.Callback",
+        verbose_name=_("call-back"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        help_text=_("The call-back this missed call is owed by; repeated missed calls share one."),
+    )
+    sms_sent_at = models.DateTimeField(_("SMS sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -159,6 +174,12 @@ class CallSession(HasPhone):
             models.Index(fields=["ringing_at", "id"], name="call_ringing_id"),
             models.Index(fields=["status"], name="call_live", condition=Q(status__in=LIVE_STATUSES)),
             models.Index(fields=["extension", "status"], name="call_extension_status"),
+            # Answered calls still without a contact: the few the undescribed-calls task looks at.
+            models.Index(
+                fields=["ended_at"],
+                name="call_without_contact",
+                condition=Q(status="answered", contact__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -268,3 +289,37 @@ class TelephonySettings(models.Model):
     def load(cls):
         settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
+
+
+class NumberLinkQuerySet(models.QuerySet):
+    def for_index(self, index):
+        return self.filter(phone_index=index).select_related("person") if index else self.none()
+
+
+class NumberLink(models.Model):
+    """A staff member's statement that calls from a number are this citizen's.
+
+    Only the number's blind index is kept. Recognition shows a person from a number only
+    through a link (``telephony.recognition``); making one is audited. A link lasts as long as
+    the person's data does: person retention clears its index with the rest.
+    """
+
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    person = models.ForeignKey(
+        "contacts.Person", verbose_name=_("citizen"), on_delete=models.CASCADE, related_name="number_links"
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("linked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(_("linked"), default=timezone.now)
+
+    objects = NumberLinkQuerySet.as_manager()
+
+    class Meta:
+        # No unique (number, person): merging two citizens linked to one number moves both
+        # links to the one kept, and readers take each person once.
+        verbose_name = _("caller's number linked to a citizen")
+        verbose_name_plural = _("callers' numbers linked to citizens")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)

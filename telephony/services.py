@@ -1,4 +1,5 @@
-"""Writes of the phone line: the events that make a call, and what a call leads to.
+"""Writes of the phone line: the events that make a call, and what a call leads to
+(``callbacks`` for missed calls, ``desk`` for the contact an answered call becomes).
 
 ``record_call_event`` is the one door every switchboard adapter goes through (the signed event
 API, Twilio, Asterisk, the CDR import).
@@ -7,11 +8,14 @@ API, Twilio, Asterisk, the CDR import).
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
+from akuttilbud.audit import audit, form_changes, formset_changes
+from akuttilbud.models import AuditAction
 
+from . import callbacks, desk, live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
 
 logger = logging.getLogger(__name__)
@@ -63,20 +67,49 @@ def _staff_by_extension(kind, extension):
     return {}
 
 
+def _insert_sql(model, conflict):
+    """``INSERT`` of every column but the key, for ``model``'s row given in field order."""
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join("%s" for _field in fields)
+    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values}) {conflict}"  # noqa: S608 (model metadata only; values are parameters)
+
+
+def _row_params(fields, instance):
+    return [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+
+
 def _locked_session(*, call_id, line, number, at):
     """The call's session, locked for this transaction; created when this is its first event.
 
-    Two events of a new call may arrive at once: the insert ignores the conflict so that the
-    second waits on the first's row lock instead of failing on the unique call id.
+    One statement: ``ON CONFLICT ... DO UPDATE`` returns the call's row when it exists and takes
+    its row lock, so a second event of the same call waits for the first's transaction.
     """
-    sessions = CallSession.objects.select_for_update()
-    session = sessions.filter(call_id=call_id).first()
-    if session is None:
-        new = CallSession(call_id=call_id, line=line, ringing_at=at, caller_withheld=number is None)
-        new.set_phone(number)
-        CallSession.objects.bulk_create([new], ignore_conflicts=True)
-        session = sessions.get(call_id=call_id)
-    return session
+    new = CallSession(call_id=call_id, line=line, ringing_at=at, caller_withheld=number is None)
+    new.set_phone(number)
+    every = ", ".join(connection.ops.quote_name(field.column) for field in CallSession._meta.concrete_fields)
+    fields, sql = _insert_sql(
+        CallSession, f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}"
+    )
+    return next(iter(CallSession.objects.raw(sql, _row_params(fields, new))))
+
+
+def _insert_event(session, *, event_id, kind, at, extension, hung_up_by, source):
+    """Store the event; False when its ``event_id`` is already stored (a repeat)."""
+    event = CallEvent(
+        session=session,
+        event_id=event_id,
+        kind=kind,
+        at=at,
+        extension=extension,
+        hung_up_by=hung_up_by,
+        source=source,
+    )
+    fields, sql = _insert_sql(CallEvent, "ON CONFLICT (event_id) DO NOTHING RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _row_params(fields, event))
+        return cursor.fetchone() is not None
 
 
 def record_call_event(*, call_id, event, at, line, caller, extension, event_id, source, hung_up_by=""):
@@ -91,38 +124,31 @@ def record_call_event(*, call_id, event, at, line, caller, extension, event_id, 
     number = phone_module.normalise(caller) if caller and caller != WITHHELD else None
     if hung_up_by not in HungUpBy.values:
         hung_up_by = ""
-    try:
-        return _record(
-            call_id=call_id,
-            kind=event,
-            at=at,
-            line_code=line,
-            number=number,
-            extension=extension or "",
-            event_id=event_id,
-            source=source,
-            hung_up_by=hung_up_by,
-        )
-    except IntegrityError:
-        # The same event arrived twice at once (a switchboard's retry): the other request
-        # stored it between our check and our insert, and its call stands.
-        existing = CallEvent.objects.select_related("session").filter(event_id=event_id).first()
-        if existing is None:
-            raise
-        return existing.session
+    session = _record(
+        call_id=call_id,
+        kind=event,
+        at=at,
+        line_code=line,
+        number=number,
+        extension=extension or "",
+        event_id=event_id,
+        source=source,
+        hung_up_by=hung_up_by,
+    )
+    # None for a repeat: its transaction was rolled back, and its first delivery's call stands.
+    return session or CallEvent.objects.select_related("session").get(event_id=event_id).session
 
 
 @transaction.atomic
 def _record(*, call_id, kind, at, line_code, number, extension, event_id, source, hung_up_by):
+    # Four statements for most events (line, session, event, session again), so that a
+    # switchboard's burst is absorbed (docs/performance.md); an answer adds its extension's.
     line = Line.objects.filter(code=line_code).first()
     if line is None:
         raise UnknownLine()
-    repeated = CallEvent.objects.select_related("session").filter(event_id=event_id).first()
-    if repeated is not None:
-        return repeated.session
     session = _locked_session(call_id=call_id, line=line, number=number, at=at)
-    CallEvent.objects.create(
-        session=session,
+    stored = _insert_event(
+        session,
         event_id=event_id,
         kind=kind,
         at=at,
@@ -130,9 +156,14 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         hung_up_by=hung_up_by,
         source=source,
     )
+    if not stored:
+        # A repeat changes nothing, not even by making a session (a repeat naming another call).
+        transaction.set_rollback(True)
+        return None
     if number is not None and not session.has_phone:
         session.set_phone(number)
         session.caller_withheld = False
+    previous_status = session.status
     _apply(
         session,
         kind=kind,
@@ -141,7 +172,34 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         hung_up_by=hung_up_by,
         staff_by_extension=_staff_by_extension(kind, extension),
     )
+    callbacks.follow_up(session, previous_status=previous_status, number=number)
     session.save()
+    if kind == EventKind.ENDED:
+        desk.end_contact(session)
+    live.announce_after_commit(line.code)
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session
+
+
+@transaction.atomic
+def save_line_settings(*, settings_form, lines, extensions, request):
+    """Save the phone-line settings, lines and extensions as one change, and audit it.
+
+    Raises ``ProtectedError`` (and saves nothing) when a deleted line still has calls."""
+    changes = form_changes(settings_form)
+    settings_row = settings_form.save()
+    lines.save()
+    extensions.save()
+    audit(
+        AuditAction.SETTINGS_CHANGE,
+        request=request,
+        obj=settings_row,
+        detail={
+            "settings": "telephony",
+            "changes": changes,
+            "lines": formset_changes(lines),
+            "extensions": formset_changes(extensions),
+        },
+    )
+    return settings_row

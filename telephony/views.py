@@ -6,19 +6,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import ProtectedError
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from akuttilbud.roles import LEADER, role_required
+from akuttilbud.roles import LEADER, STAFF, role_required
 
-from . import services, signing
-from .forms import EventForm, ExtensionFormSet, LineFormSet, TelephonySettingsForm
-from .models import Extension, Line, TelephonySettings
+from . import desk, live, recognition, services, signing
+from .forms import EventForm, ExtensionFormSet, LineFormSet, NumberLinkForm, TelephonySettingsForm
+from .models import CallSession, Extension, Line, TelephonySettings
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +106,9 @@ def line_settings(request):
     forms = (settings_form, lines, extensions)
     if post is not None and all(form.is_valid() for form in forms):
         try:
-            with transaction.atomic():
-                for form in forms:
-                    form.save()
+            services.save_line_settings(
+                settings_form=settings_form, lines=lines, extensions=extensions, request=request
+            )
         except ProtectedError:
             messages.error(request, _("A line that has calls cannot be deleted. Rename it instead."))
         else:
@@ -115,5 +117,90 @@ def line_settings(request):
     return render(
         request,
         "telephony/line_settings.html",
-        {"settings_form": settings_form, "lines": lines, "extensions": extensions},
+        {
+            "settings_form": settings_form,
+            "lines": lines,
+            "extensions": extensions,
+            "event_url": request.build_absolute_uri(reverse("telephony:events")),
+            "twilio_url": request.build_absolute_uri(reverse("telephony:twilio_status")),
+            "twilio_configured": bool(settings.TWILIO_AUTH_TOKEN),
+        },
     )
+
+
+def _render_known_caller(request, call, form=None, status=200):
+    known = recognition.known_caller(call, user=request.user, request=request)
+    return render(
+        request,
+        "telephony/_known_caller.html",
+        {"known": known, "call": call, "link_form": form or NumberLinkForm(call=call)},
+        status=status,
+    )
+
+
+def _call(call_id):
+    return get_object_or_404(CallSession.objects.select_related("contact__person"), pk=call_id)
+
+
+@role_required(STAFF, LEADER)
+def known_caller(request, call_id):
+    """The board call card's fragment: what is known about the caller's number."""
+    return _render_known_caller(request, _call(call_id))
+
+
+@role_required(STAFF, LEADER)
+@require_POST
+def link_caller(request, call_id):
+    """Link the call's number to a citizen (or undo it), so later calls from it show them."""
+    call = _call(call_id)
+    form = NumberLinkForm(request.POST, call=call)
+    if not form.is_valid():
+        return _render_known_caller(request, call, form, status=400)
+    person = form.cleaned_data["person"]
+    if form.cleaned_data["unlink"]:
+        recognition.unlink_number(call=call, person=person, user=request.user, request=request)
+    else:
+        recognition.link_number(call=call, person=person, user=request.user, request=request)
+    return _render_known_caller(request, call)
+
+
+@role_required(STAFF, LEADER)
+def board_calls(request):
+    """The board's calls section: the user's live calls, calls to describe, calls not described."""
+    return render(request, "telephony/_board_calls.html", desk.board_calls(request.user, timezone.now()))
+
+
+@role_required(STAFF, LEADER)
+def line_now(request):
+    """ "Linjen nu": calls ringing, who is on a call, today's service level, kept fresh."""
+    return render(request, "telephony/line_now.html", {"line": live.line_now()})
+
+
+@role_required(STAFF, LEADER)
+def line_now_stream(request):
+    """Server-sent events: the view's content now, and after every change while Redis carries
+    them; without Redis one event, and the browser asks again shortly (polling)."""
+    response = StreamingHttpResponse(
+        _line_events(request, translation.get_language()), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-store"
+    # Proxies must pass each event on as it comes.
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _line_events(request, language):
+    def event():
+        # Rendered while the response streams, after the middleware is done: in the user's language.
+        with translation.override(language):
+            html = render_to_string("telephony/_line_now.html", {"line": live.line_now()}, request=request)
+        return "event: line\n" + "".join(f"data: {row}\n" for row in html.splitlines()) + "\n"
+
+    if not settings.LIVE_UPDATES_URL:
+        yield f"retry: {live.POLL_MILLISECONDS}\n\n"
+        yield event()
+        return
+    yield f"retry: {live.RECONNECT_MILLISECONDS}\n\n"
+    yield event()
+    for changed in live.changes():
+        yield event() if changed else ": still here\n\n"

@@ -5,7 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from akuttilbud import cpr
+from akuttilbud import cpr, phone
 from akuttilbud.models import Role, User
 from contacts.models import Callback, Channel, Contact, Person, ShiftNote, Stay
 
@@ -22,8 +22,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("korrekt-hest-batteri-42")
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
-    """A person; pass ``cpr="0101901234"`` to identify them."""
+class PhoneMixin:
+    """``phone="20304050"`` stores the number as the app does (``HasPhone.set_phone``)."""
+
+    @classmethod
+    def _build_with_phone(cls, model_class, kwargs):
+        number = kwargs.pop("phone", None)
+        instance = model_class(**kwargs)
+        if number:
+            instance.set_phone(phone.parse(number))
+        return instance
+
+
+class PersonFactory(PhoneMixin, factory.django.DjangoModelFactory):
+    """A person; pass ``cpr="0101901234"`` to identify them, ``phone="20304050"`` for a number."""
 
     class Meta:
         model = Person
@@ -32,7 +44,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, cpr_number=None, **kwargs):
-        person = model_class(**kwargs)
+        person = cls._build_with_phone(model_class, kwargs)
         if cpr_number:
             person.set_cpr(cpr.parse(cpr_number))
         person.save()
@@ -56,6 +68,10 @@ class ContactFactory(factory.django.DjangoModelFactory):
     acuteness = 3
     summary = "Ringede om ensomhed"
     staff = factory.SubFactory(UserFactory)
+    # As the contacts service records it when a contact is tied to a person.
+    municipality_id = factory.LazyAttribute(
+        lambda contact: contact.person.home_municipality_id if getattr(contact, "person", None) else None
+    )
 
 
 class StayFactory(factory.django.DjangoModelFactory):
@@ -63,18 +79,25 @@ class StayFactory(factory.django.DjangoModelFactory):
         model = Stay
 
     person = factory.SubFactory(PersonFactory)
+    municipality_id = factory.LazyAttribute(lambda stay: stay.person.home_municipality_id)
     bed = 1
     check_in = factory.LazyFunction(timezone.now)
     check_out = factory.LazyAttribute(lambda stay: stay.check_in + datetime.timedelta(hours=14))
 
 
-class CallbackFactory(factory.django.DjangoModelFactory):
+class CallbackFactory(PhoneMixin, factory.django.DjangoModelFactory):
     class Meta:
         model = Callback
 
     phone = "20304050"
     received_at = factory.LazyFunction(timezone.now)
     due_at = factory.LazyAttribute(lambda callback: callback.received_at + datetime.timedelta(hours=2))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        callback = cls._build_with_phone(model_class, kwargs)
+        callback.save()
+        return callback
 
 
 class ShiftNoteFactory(factory.django.DjangoModelFactory):

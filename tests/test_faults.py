@@ -15,12 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from akuttilbud.celery import app as celery_app
+from akuttilbud.models import OutboxMessage
 from contacts.models import Contact, CrisisConversation, Person
 from crisisplans.models import CrisisPlan, FollowUp, Reminder
 from crisisplans.services import send_due_followup_reminders
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.factories import ContactFactory, PersonFactory, UserFactory
 from tests.helpers import require, require_postgres, with_token
+from tests.smtp import closed_port, start_smtp_server
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 WORKER_BROKER = "redis://127.0.0.1:6379/13"
@@ -124,12 +126,12 @@ def _database_url():
     )
 
 
-def _start_worker(log_path):
+def _start_worker(log_path, smtp_port):
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": WORKER_BROKER,
-        "EMAIL_URL": "consolemail://",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "CONN_MAX_AGE": "0",
     }
     # Output goes to a file: a pipe nobody reads would fill up and stall the worker.
@@ -140,7 +142,7 @@ def _start_worker(log_path):
             "-m",
             "celery",
             "-A",
-            "tests.fault_worker",
+            "akuttilbud",
             "worker",
             "--pool",
             "solo",
@@ -194,7 +196,7 @@ def _wait_for(condition, timeout, what):
 
 
 def _many_due_follow_ups(count):
-    staff = UserFactory(username="planlaegger")
+    staff = UserFactory(username="planlaegger", email="planlaegger@akut.example.dk")
     now = timezone.now()
     due = now - datetime.timedelta(hours=1)
     persons = Person.objects.bulk_create([Person(name=f"Borger {number}") for number in range(count)])
@@ -207,9 +209,10 @@ def _many_due_follow_ups(count):
 @pytest.mark.celery_worker
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_task_leaves_the_task_to_a_fresh_worker_which_reminds_each_follow_up_once(
-    tmp_path, monkeypatch
+def test_a_worker_killed_mid_task_leaves_the_task_to_a_fresh_worker_which_reminds_and_mails_once(
+    tmp_path, monkeypatch, settings
 ):
+    """With the production settings: acks_late, reject_on_worker_lost and the visibility timeout."""
     # Celery lets CELERY_BROKER_URL in the environment win over a broker given in code.
     monkeypatch.setenv("CELERY_BROKER_URL", WORKER_BROKER)
     # The workers are other processes: they can share the test database only on PostgreSQL.
@@ -220,8 +223,13 @@ def test_a_worker_killed_mid_task_leaves_the_task_to_a_fresh_worker_which_remind
     redis.Redis.from_url(WORKER_BROKER).flushdb()
     _many_due_follow_ups(FOLLOW_UPS)
     log_path = tmp_path / "worker.log"
+    smtp_port = closed_port()
+    smtp, recorder = start_smtp_server(smtp_port)
+    visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility_timeout <= 5 * 60
+    assert settings.CELERY_TASK_TIME_LIMIT < visibility_timeout
     sender = Celery("probe", broker=WORKER_BROKER)
-    first = _start_worker(log_path)
+    first = _start_worker(log_path, smtp_port)
     second = None
     try:
         sender.send_task(TASK_NAME)
@@ -234,20 +242,29 @@ def test_a_worker_killed_mid_task_leaves_the_task_to_a_fresh_worker_which_remind
         assert Reminder.objects.count() == 0, "the kill came after the commit, not mid-task"
         assert FollowUp.objects.filter(reminded_at__isnull=False).count() == 0
 
-        # Redis hands the unacknowledged message on once the visibility timeout (5 s) has passed.
-        time.sleep(max(0, 6 - (time.monotonic() - sent_at)))
-        second = _start_worker(log_path)
-        _wait_for(lambda: Reminder.objects.count() >= FOLLOW_UPS, 120, "the redelivered task")
-        # Room for a wrong second delivery to show up before counting.
-        time.sleep(3)
+        assert OutboxMessage.objects.count() == 0
+        assert recorder.messages == []
+
+        # Redis hands the unacknowledged message on once the visibility timeout has passed; the
+        # fresh worker looks for such messages every 10 s.
+        second = _start_worker(log_path, smtp_port)
+        _wait_for(lambda: recorder.messages, visibility_timeout + 120, "the redelivered task's digest")
+        delivered_after = time.monotonic() - sent_at
+        # Room for a wrong second run or second delivery to show up before counting.
+        time.sleep(12)
     finally:
         _stop(first)
         if second is not None:
             _stop(second)
         sender.close()
+        smtp.stop()
 
     output = log_path.read_text(errors="replace")
     assert Reminder.objects.count() == FOLLOW_UPS, output[-3000:]
     assert Reminder.objects.values("follow_up").distinct().count() == FOLLOW_UPS
     assert FollowUp.objects.filter(reminded_at__isnull=True).count() == 0
     assert FollowUp.objects.values("reminded_at").distinct().count() == 1
+    (envelope,) = recorder.messages
+    assert envelope.rcpt_tos == ["planlaegger@akut.example.dk"]
+    assert OutboxMessage.objects.get().sent_at is not None
+    assert visibility_timeout <= delivered_after < visibility_timeout + 120

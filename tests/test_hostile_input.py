@@ -6,11 +6,13 @@ numbers, or leave it out. The test client re-raises any exception a view lets th
 500 fails the example with its traceback.
 """
 
+import datetime
 import uuid
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +34,7 @@ from contacts.forms import (
 from crisisplans.forms import PEOPLE_SECTIONS, FollowUpRecordForm, PlanForm, WellbeingScoreForm
 from partners.forms import AgreementForm, PartnerForm, ReferralForm
 from reporting.forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm
+from telephony import services as telephony_services
 from tests.factories import UserFactory
 from tests.helpers import require_postgres
 from tests.test_permission_matrix import build_records
@@ -170,7 +173,7 @@ TARGETS = {
         ("person_id",),
         "staff",
         "post",
-        lambda r: {**_fields(PersonForm), "name": "Jonas", "psychiatry_contact": "no"},
+        lambda r: {**_fields(PersonForm), "name": "Jonas", "psychiatry_contact": "no", "phone": "20304050"},
     ),
     "person identify": (
         "contacts:person_identify",
@@ -180,6 +183,8 @@ TARGETS = {
         lambda r: {"cpr": "0303901234"},
     ),
     "person reveal": ("contacts:person_reveal", ("person_id",), "staff", "post", lambda r: {"x": "1"}),
+    "person phone": ("contacts:person_phone", ("person_id",), "staff", "post", lambda r: {"x": "1"}),
+    "callback number": ("contacts:callback_number", ("callback_id",), "staff", "post", lambda r: {"x": "1"}),
     "person merge": (
         "contacts:person_merge",
         ("keep_id", "remove_id"),
@@ -206,8 +211,39 @@ TARGETS = {
         (),
         "staff",
         "post",
-        lambda r: {**_fields(CallbackForm), "kind": "missed_call", "phone": "20304050", "note": "Ring"},
+        lambda r: (
+            {**_fields(CallbackForm), "kind": "missed_call", "phone": "20304050", "note": "Ring"}
+            | {"due_at": "2099-03-07 22:00", "person": str(r["person_id"])}
+        ),
     ),
+    "callback find person": (
+        "contacts:callback_add",
+        (),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(CallbackForm), "kind": "voicemail", "phone": "20304050", "person_term": "Jonas"}
+            | {"find_person": "1", "person": str(r["person_id"])}
+        ),
+    ),
+    "quick log of a call": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(QuickLogForm), "summary": "Ringede", "acuteness": "3", "channel": "phone"}
+            | {"call": str(r["call_id"])}
+        ),
+    ),
+    "quick log opened for a call": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "get",
+        lambda r: {"call": str(r["call_id"])},
+    ),
+    "board calls": ("telephony:board_calls", (), "staff", "get", lambda r: {"since": "2026-03-07"}),
     "callback complete": (
         "contacts:callback_complete",
         ("callback_id",),
@@ -441,8 +477,28 @@ TARGETS = {
             | {"from_date": "2026-01-01", "to_date": "", "page": "2"}
         ),
     ),
-    "two-factor setup": ("otp_setup", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor setup": (
+        "otp_setup",
+        (),
+        "staff",
+        "post",
+        lambda r: {"enrolment_code": "ABCD-EFGH-JKMN", "code": "123456", "next": "/"},
+    ),
     "two-factor verify": ("otp_verify", (), "staff", "post", lambda r: {"code": "123456", "next": "/"}),
+    "two-factor recovery code": (
+        "otp_verify",
+        (),
+        "staff",
+        "post",
+        lambda r: {"recovery_code": "abcd2345", "next": "/"},
+    ),
+    "two-factor enrolment code issue": (
+        "enrolment_code_issue",
+        (),
+        "leader",
+        "post",
+        lambda r: {"user": str(r["staff_id"])},
+    ),
     "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
     "provider login start": ("oidc_authentication_init", (), "anonymous", "get", lambda r: {"next": "/"}),
     "provider callback": (
@@ -451,6 +507,13 @@ TARGETS = {
         "anonymous",
         "get",
         lambda r: {"code": "abc", "state": "def", "error": "login_required"},
+    ),
+    "caller link": (
+        "telephony:link_caller",
+        ("call_id",),
+        "staff",
+        "post",
+        lambda r: {"person": str(r["person_id"]), "unlink": ""},
     ),
     "phone line settings": (
         "telephony:line_settings",
@@ -470,12 +533,29 @@ TARGETS = {
 }
 
 
+def _answered_call():
+    start = timezone.now() - datetime.timedelta(minutes=3)
+    for event, seconds in (("ringing", 0), ("answered", 20)):
+        call = telephony_services.record_call_event(
+            call_id="fjendtlig",
+            event=event,
+            at=start + datetime.timedelta(seconds=seconds),
+            line="akut",
+            caller="+4512345678",
+            extension="201",
+            event_id=f"fjendtlig-{event}",
+            source="test",
+        )
+    return call
+
+
 def _records_and_client(role):
     records = build_records()
     records["staff_id"] = UserFactory(username="lokal-201", role=Role.STAFF).pk
     from contacts.models import Stay
 
     records["stay"] = Stay.objects.get(pk=records["stay_id"])
+    records["call_id"] = _answered_call().pk
     client = Client(raise_request_exception=True)
     if role != "anonymous":
         client.force_login(UserFactory(username=f"fjendtlig-{role}", role=getattr(Role, role.upper())))
@@ -565,6 +645,9 @@ def test_hostile_signed_events_give_a_400_or_success_never_a_server_error():
     for value in HOSTILE:
         assert post_event(client, dict.fromkeys(valid, value)).status_code < 500, value[:40]
         assert post_event(client, None, body=value.encode()).status_code < 500, value[:40]
+    for key in valid:
+        # PostgreSQL refuses NUL in text: the form stops it before the raw inserts.
+        assert post_event(client, {**valid, key: "x\x00y"}).status_code == 400, key
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(data=st.data())
@@ -578,3 +661,29 @@ def test_hostile_signed_events_give_a_400_or_success_never_a_server_error():
         assert response.status_code < 500
 
     send_random()
+
+
+@pytest.mark.django_db
+@override_settings(TWILIO_AUTH_TOKEN="fuzz-token")
+def test_hostile_twilio_callbacks_give_a_4xx_never_a_server_error():
+    from django.core.cache import cache
+    from twilio.request_validator import RequestValidator
+
+    cache.clear()
+    client = Client(raise_request_exception=True)
+    path = reverse("telephony:twilio_status")
+    validator = RequestValidator("fuzz-token")
+    fields = ["CallSid", "CallStatus", "From", "Timestamp"]
+    for value in HOSTILE:
+        params = dict.fromkeys(fields, value)
+        for query in ("", "?line=" + value[:30], "?extension=" + value[:30]):
+            signature = validator.compute_signature("http://testserver" + path + query, params)
+            signed = client.post(path + query, data=params, headers={"X-Twilio-Signature": signature})
+            assert 400 <= signed.status_code < 500 or signed.status_code == 204, value[:40]
+        unsigned = client.post(path, data=params, headers={"X-Twilio-Signature": value[:200]})
+        assert unsigned.status_code == 401, value[:40]
+    # A real status with hostile details around it is recorded, never a 500.
+    for value in HOSTILE:
+        params = {"CallSid": "CA-fuzz", "CallStatus": "ringing", "From": value, "Timestamp": value}
+        signature = validator.compute_signature("http://testserver" + path, params)
+        assert client.post(path, data=params, headers={"X-Twilio-Signature": signature}).status_code == 204

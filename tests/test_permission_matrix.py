@@ -9,11 +9,14 @@ import datetime
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from akuttilbud.models import Municipality, Role
 from contacts.models import Channel
 from crisisplans import services as plan_services
 from partners.models import AgreementType
+from telephony import services as telephony_services
+from telephony.models import CallSession
 from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory, UserFactory
 from tests.partners.factories import AgreementFactory, PartnerFactory, PartnerKindFactory
 from tests.reporting.factories import CostEntryFactory
@@ -45,6 +48,7 @@ EXPECTED = {
     "otp_setup": {"anonymous": LOGIN, "staff": 200, "leader": 200, "evaluator": 200},
     # Without a device the code page sends the user to set one up.
     "otp_verify": {"anonymous": LOGIN, "staff": 302, "leader": 302, "evaluator": 302},
+    "enrolment_code_issue": _leader(),
     "access_report": _leader(),
     "contacts:board": _desk(),
     "contacts:shift_note_add": _desk(405, 405),
@@ -61,11 +65,13 @@ EXPECTED = {
     "contacts:person_edit": _desk(),
     "contacts:person_identify": _desk(),
     "contacts:person_reveal": _desk(405, 405),
+    "contacts:person_phone": _desk(405, 405),
     "contacts:person_merge": _desk(),
     "contacts:stay_book": _desk(),
     "contacts:stay_check_out": _desk(),
     "contacts:callback_add": _desk(),
     "contacts:callback_complete": _desk(),
+    "contacts:callback_number": _desk(405, 405),
     "crisisplans:plan_create": _desk(),
     "crisisplans:wellbeing_at_contact": _desk(),
     "crisisplans:plan_detail": _desk(),
@@ -108,6 +114,12 @@ EXPECTED = {
     "oidc_authentication_init": {"anonymous": LOGIN, "staff": LOGIN, "leader": LOGIN, "evaluator": LOGIN},
     "oidc_authentication_callback": {"anonymous": LOGIN, "staff": LOGIN, "leader": LOGIN, "evaluator": LOGIN},
     "oidc_backchannel_logout": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
+    "telephony:known_caller": _desk(),
+    "telephony:link_caller": _desk(405, 405),
+    "telephony:board_calls": _desk(),
+    "telephony:line_now": _desk(),
+    "telephony:line_now_stream": _desk(),
+    "telephony:twilio_status": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
 }
 
 # Views without ``allowed_roles``: open to everyone (login, health) or only to logged-in users.
@@ -117,14 +129,16 @@ UNDECLARED = {
     "login",
     "logout",
     "telephony:events",
+    "telephony:twilio_status",
     "oidc_authentication_init",
     "oidc_authentication_callback",
     "oidc_backchannel_logout",
 }
 
 # Endpoints for machines, not people: a request is let in by its signature, never by a login
-# (tests/telephony/test_event_api.py and tests/oidc/test_logout_and_faults.py hold them to it).
-SIGNED = {"telephony:events", "oidc_backchannel_logout"}
+# (tests/telephony/test_event_api.py, test_twilio.py and tests/oidc/test_logout_and_faults.py hold
+# them to it).
+SIGNED = {"telephony:events", "telephony:twilio_status", "oidc_backchannel_logout"}
 
 # Everything an evaluator may open: the exports, and the pages every logged-in user has.
 EVALUATOR_PAGES = {
@@ -176,7 +190,19 @@ def build_records():
     )
     agreement.document.save("aftale.pdf", ContentFile(PDF_BYTES))
     cost = CostEntryFactory(created_by=staff)
+    call = telephony_services.record_call_event(
+        call_id="matrix-1",
+        event="ringing",
+        at=timezone.now(),
+        line="akut",
+        caller="+4512345678",
+        extension="",
+        event_id="matrix-1-ringing",
+        source="api",
+    )
+    CallSession.objects.filter(pk=call.pk).update(contact=contact)
     return {
+        "call_id": call.pk,
         "person_id": person.pk,
         "keep_id": person.pk,
         "remove_id": other.pk,

@@ -1,4 +1,5 @@
-// Contacts: the running call timer on the quick log. Loaded only on contacts pages.
+// Contacts: the running call timers on the quick log and the board's calls. Loaded only on
+// contacts pages; timers in content htmx swaps in (the board's calls) start as they arrive.
 (function () {
   "use strict";
 
@@ -13,7 +14,11 @@
     return (hours ? hours + ":" + pad(minutes) : String(minutes)) + ":" + pad(rest);
   }
 
-  document.querySelectorAll("[data-timer-since]").forEach(function (timer) {
+  function start(timer) {
+    if (timer.dataset.timerStarted) {
+      return;
+    }
+    timer.dataset.timerStarted = "1";
     var since = Date.parse(timer.dataset.timerSince);
     if (isNaN(since)) {
       since = Date.now();
@@ -22,6 +27,24 @@
       timer.textContent = format(Math.max(0, Math.floor((Date.now() - since) / 1000)));
     }
     tick();
-    setInterval(tick, 1000);
+    var interval = setInterval(function () {
+      if (!timer.isConnected) {
+        clearInterval(interval);
+        return;
+      }
+      tick();
+    }, 1000);
+  }
+
+  function startAll(root) {
+    if (root.matches && root.matches("[data-timer-since]")) {
+      start(root);
+    }
+    root.querySelectorAll("[data-timer-since]").forEach(start);
+  }
+
+  startAll(document);
+  document.addEventListener("htmx:load", function (event) {
+    startAll(event.detail.elt);
   });
 })();

@@ -37,7 +37,7 @@ def test_leader_sees_everything_held_about_the_person(leader_client, person):
     for held in (
         "010190-1234",
         "Hanne Hansen",
-        "20304050",
+        "20 30 40 50",
         "Ringede om ensomhed",
         "Ensomhed-test",
         "Kæresten gik sin vej",

@@ -59,7 +59,8 @@ def test_retention_clears_identity_and_free_text_of_a_long_inactive_person():
     person.refresh_from_db()
     assert (person.cpr_encrypted, person.cpr_index, person.birth_date) == ("", None, None)
     assert person.birth_year == 1990
-    assert (person.name, person.nickname, person.phone, person.notes) == ("", "", "", "")
+    assert (person.name, person.nickname, person.notes) == ("", "", "")
+    assert (person.phone_encrypted, person.phone_index, person.phone_last4) == ("", "", "")
     contact.refresh_from_db()
     assert contact.summary == ""
     conversation = CrisisConversation.objects.get(contact=contact)
@@ -107,7 +108,7 @@ def test_dry_run_lists_what_would_change_and_changes_nothing(capsys):
     with time_machine.travel(NOW, tick=False):
         call_command("apply_retention", "--dry-run", "--years", "5")
     output = capsys.readouterr().out
-    assert f"person {person.pk}: fields cpr, birth_date, name, nickname, phone, notes" in output
+    assert f"person {person.pk}: fields cpr, birth_date, name, nickname, notes, phone" in output
     assert "contacts.contact: 1" in output
     assert "deleted crisisplans.crisisplanrevision" in output
     assert "Would clear 1 persons" in output
@@ -124,7 +125,7 @@ def test_retention_is_audited_once_per_person_without_personal_data():
     apply_retention(now=NOW, dry_run=False, years=5)
     event = AuditEvent.objects.get(action=AuditAction.RETENTION)
     assert event.person_id == person.pk
-    assert event.detail["person_fields"] == ["cpr", "birth_date", "name", "nickname", "phone", "notes"]
+    assert event.detail["person_fields"] == ["cpr", "birth_date", "name", "nickname", "notes", "phone"]
     assert event.detail["cleared"]["contacts.crisisconversation"] == 1
     assert event.detail["deleted"] == {"crisisplans.crisisplanrevision": 1}
     for personal in ("Hanne", "0101", "20304050", "ensomhed", "Sover"):

@@ -37,14 +37,23 @@ def test_search_by_nickname_name_or_phone_masks_the_criterion(staff_user):
     named = PersonFactory(name="Jenny Hansen")
     phone = PersonFactory(phone="20304050")
     assert set(services.search_persons(term="jen", user=staff_user)) == {nickname, named}
-    assert services.search_persons(term="2030 40", user=staff_user) == [phone]
+    assert services.search_persons(term="20 30 40 50", user=staff_user) == [phone]
+    assert services.search_persons(term="+4520304050", user=staff_user) == [phone]
     criteria = [event.detail["criterion"] for event in AuditEvent.objects.filter(action=AuditAction.SEARCH)]
     assert "name:…" in criteria
-    assert all("Jen" not in criterion for criterion in criteria)
+    assert "phone" in criteria
+    assert all("Jen" not in criterion and "2030" not in criterion for criterion in criteria)
+
+
+def test_a_phone_search_goes_through_the_blind_index_only(staff_user):
+    """Part of a number finds nobody: the clear number is not stored to match against."""
+    PersonFactory(phone="20304050")
+    assert services.search_persons(term="2030 40", user=staff_user) == []
+    assert services.search_persons(term="4050", user=staff_user) == []
 
 
 def test_search_for_a_valid_cpr_does_not_match_names_or_phones(staff_user):
-    PersonFactory(phone="0101901234")
+    PersonFactory(phone="20304050")
     assert services.search_persons(term=CPR, user=staff_user) == []
 
 
@@ -86,7 +95,7 @@ def test_merge_moves_every_record_and_fills_blanks(staff_user):
     assert plan.person_id == keep.pk
     assert merged.name == "Jens Jensen"
     assert merged.nickname == "Natteravn"
-    assert merged.phone == "20304050"
+    assert merged.decrypted_phone() == "+4520304050"
     assert merged.cpr_index == cpr.blind_index(CPR)
     assert merged.decrypted_cpr() == CPR
     assert AuditEvent.objects.filter(action=AuditAction.MERGE, person_id=keep.pk).exists()

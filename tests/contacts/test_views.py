@@ -1,12 +1,14 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from akuttilbud.models import Role, ServiceSettings
-from contacts.models import Callback, Channel, Contact, Person, Reason, ShiftNote, Stay
+from contacts.models import Callback, Channel, Contact, CrisisConversation, Person, Reason, ShiftNote, Stay
 from tests.factories import (
     CallbackFactory,
     ContactFactory,
@@ -142,6 +144,20 @@ def test_arrival_is_on_the_board_with_minutes_waited(staff_client):
     assert contact.answered_at is not None
 
 
+def _contact_page_form(contact, **fields):
+    """The contact page's form as a phone call from the citizen, with ``fields`` on top."""
+    return {
+        "contact-channel": "phone",
+        "contact-direction": "in",
+        "contact-caller_role": "citizen",
+        "contact-started_at": timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M"),
+        "contact-acuteness": "2",
+        "contact-in_target_group": "on",
+        "conversation-situation": "Har det svært",
+        **fields,
+    }
+
+
 def test_contact_page_saves_the_conversation_and_shows_the_under_18_banner(staff_client):
     contact = ContactFactory(stated_age=15)
     reason = Reason.objects.get(name="Angst")
@@ -153,20 +169,16 @@ def test_contact_page_saves_the_conversation_and_shows_the_under_18_banner(staff
     started = timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M")
     response = staff_client.post(
         url,
-        {
-            "contact-channel": "phone",
-            "contact-direction": "in",
-            "contact-caller_role": "citizen",
-            "contact-started_at": started,
-            "contact-acuteness": "2",
-            "contact-reasons": [reason.pk],
-            "contact-in_target_group": "on",
-            "contact-summary": "Panik",
-            "contact-notification_decision": "notified",
-            "contact-notified_at": started,
-            "conversation-situation": "Har det svært",
-            "conversation-agreed": "Ringer i morgen",
-        },
+        _contact_page_form(
+            contact,
+            **{
+                "contact-reasons": [reason.pk],
+                "contact-summary": "Panik",
+                "contact-notification_decision": "notified",
+                "contact-notified_at": started,
+                "conversation-agreed": "Ringer i morgen",
+            },
+        ),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     contact.refresh_from_db()
@@ -440,3 +452,35 @@ def test_ids_in_htmx_paths_and_hidden_fields_are_plain_digits(staff_client):
     assert "?merge_with=23456" in person_page
     results = staff_client.post(reverse("contacts:person_search"), {"term": "Tusind", "contact": "12345"})
     assert 'name="person" value="23456"' in results.content.decode()
+
+
+def _refuse_conversations(cursor):
+    """A real fault in the conversation's write: the database refuses every new conversation."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "CREATE FUNCTION refuse_conversation() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_conversation BEFORE INSERT ON contacts_crisisconversation "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_conversation()"
+        )
+    else:
+        cursor.execute(
+            "CREATE TRIGGER refuse_conversation BEFORE INSERT ON contacts_crisisconversation "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+
+
+def test_contact_page_saves_the_contact_and_its_conversation_together_or_not_at_all(staff_user):
+    contact = ContactFactory(summary="Før")
+    url = reverse("contacts:contact_detail", args=[contact.pk])
+    client = Client(raise_request_exception=False)
+    client.force_login(staff_user)
+    with connection.cursor() as cursor:
+        _refuse_conversations(cursor)
+    response = client.post(url, _contact_page_form(contact, **{"contact-summary": "Efter"}))
+    assert response.status_code == 500
+    contact.refresh_from_db()
+    assert contact.summary == "Før"
+    assert not CrisisConversation.objects.filter(contact=contact).exists()

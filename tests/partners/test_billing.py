@@ -10,6 +10,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from akuttilbud.models import AuditAction, AuditEvent, Municipality
+from contacts import services as contact_services
+from contacts.models import CallerRole, Channel, Direction
 from partners import billing
 from partners.models import AgreementType, PartnerKind
 from tests.factories import ContactFactory, PersonFactory, StayFactory
@@ -104,9 +106,9 @@ def test_the_night_of_1_november_is_billed_to_november(dataset, lyngby):
 
 def test_contacts_and_nights_without_cpr_are_counted_as_unbillable(dataset, lyngby):
     statement = billing.build_statement(municipality=lyngby, month=OCTOBER, now=AFTER_BOTH)
-    assert statement.unbillable_contacts == 2
-    assert statement.unbillable_bed_nights == 1
-    assert statement.unbillable_amount == Decimal("3250.50")  # 2 × 1200 + 850.50
+    assert statement.unbillable.contacts == 2
+    assert statement.unbillable.bed_nights == 1
+    assert statement.unbillable.amount == Decimal("3250.50")  # 2 × 1200 + 850.50
     assert "Carl uden CPR" not in {row.name for row in statement.rows}
 
 
@@ -171,8 +173,9 @@ def test_statement_csv_has_a_row_per_citizen_and_totals_and_is_audited(leader_cl
     assert response["Content-Disposition"] == 'attachment; filename="billing-0173-2026-10.csv"'
     assert "no-store" in response["Cache-Control"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
-    assert rows[1] == [ANNA_CPR, "Anna Andersen", "2", "2", "4101.00"]
-    assert rows[2] == [BO_CPR, "Bo Berg", "1", "3", "3751.50"]
+    # Written with the hyphen, so a spreadsheet keeps the leading zero.
+    assert rows[1] == ["010190-4321", "Anna Andersen", "2", "2", "4101.00"]
+    assert rows[2] == ["150285-1234", "Bo Berg", "1", "3", "3751.50"]
     assert rows[3][2:] == ["3", "5", "7852.50"]
     assert rows[4][2:] == ["2", "1", "3250.50"]
     event = AuditEvent.objects.get(action=AuditAction.BILLING_STATEMENT)
@@ -236,7 +239,7 @@ def test_command_writes_the_csv_to_a_private_file_and_is_audited(dataset, tmp_pa
     output = tmp_path / "statement.csv"
     call_command("billing_statement", "--municipality", "0173", "--month", "2026-10", "--output", str(output))
     rows = list(csv.reader(io.StringIO(output.read_text(encoding="utf-8"))))
-    assert rows[1][0] == ANNA_CPR
+    assert rows[1][0] == "010190-4321"
     assert rows[3][2:] == ["3", "5", "7852.50"]
     assert os.stat(output).st_mode & 0o077 == 0
     event = AuditEvent.objects.get(action=AuditAction.BILLING_STATEMENT)
@@ -246,7 +249,7 @@ def test_command_writes_the_csv_to_a_private_file_and_is_audited(dataset, tmp_pa
 def test_command_writes_to_stdout_without_output(dataset, capsys):
     out = io.StringIO()
     call_command("billing_statement", "--municipality", "173", "--month", "2026-11", stdout=out)
-    assert ANNA_CPR in out.getvalue()
+    assert "010190-4321" in out.getvalue()
     assert AuditEvent.objects.filter(action=AuditAction.BILLING_STATEMENT).count() == 1
 
 
@@ -270,3 +273,145 @@ def test_a_check_out_booked_ahead_does_not_bill_nights_still_to_come(dataset, ly
     StayFactory(person=bo, bed=2, check_in=local(2026, 10, 20, 20, 0), check_out=local(2026, 10, 24, 9, 0))
     statement = billing.build_statement(municipality=lyngby, month=OCTOBER, now=local(2026, 10, 22, 12, 0))
     assert next(r for r in statement.rows if r.name == "Bo Berg").bed_nights == 3 + 2  # 20 and 21 October
+
+
+def test_days_before_an_agreement_starts_are_not_billed(lyngby):
+    """The 0173 agreement starting on the 2nd: a contact on the 1st is not billed."""
+    neighbour = PartnerFactory(municipality=lyngby)
+    AgreementFactory(
+        partner=neighbour,
+        type=AgreementType.INTER_MUNICIPAL,
+        valid_from=datetime.date(2025, 12, 2),
+        valid_to=None,
+        price_per_contact=Decimal("1650.00"),
+        price_per_bed_night=Decimal("900.00"),
+    )
+    eva = PersonFactory(name="Eva", cpr="0505805678", home_municipality=lyngby)
+    ContactFactory(person=eva, started_at=local(2025, 12, 1, 20, 0))
+    ContactFactory(person=eva, started_at=local(2025, 12, 2, 0, 5))
+    # Checked in on the 1st: the night of the 1st is before the agreement, the 2nd within it.
+    StayFactory(person=eva, check_in=local(2025, 12, 1, 22, 0), check_out=local(2025, 12, 3, 9, 0))
+
+    statement = billing.build_statement(
+        municipality=lyngby, month=datetime.date(2025, 12, 1), now=local(2026, 1, 10, 12, 0)
+    )
+
+    [row] = statement.rows
+    assert (row.contacts, row.bed_nights, row.amount) == (1, 1, Decimal("2550.00"))
+    assert (statement.uncovered.contacts, statement.uncovered.bed_nights) == (1, 1)
+
+
+def test_a_month_two_agreements_share_is_priced_day_by_day(lyngby):
+    neighbour = PartnerFactory(municipality=lyngby)
+    for valid_from, valid_to, contact_price, night_price in [
+        (datetime.date(2026, 1, 1), datetime.date(2026, 10, 15), "1000.00", "500.00"),
+        (datetime.date(2026, 10, 20), None, "2000.00", "800.00"),
+    ]:
+        AgreementFactory(
+            partner=neighbour,
+            type=AgreementType.INTER_MUNICIPAL,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            price_per_contact=Decimal(contact_price),
+            price_per_bed_night=Decimal(night_price),
+        )
+    fie = PersonFactory(name="Fie", cpr="0606806789", home_municipality=lyngby)
+    ContactFactory(person=fie, started_at=local(2026, 10, 15, 23, 59))  # the old agreement's last day
+    ContactFactory(person=fie, started_at=local(2026, 10, 17, 12, 0))  # between the two
+    ContactFactory(person=fie, started_at=local(2026, 10, 20, 0, 1))  # the new one's first day
+    # The nights of 14, 15 (old), 16 to 19 (none) and 20 (new) October.
+    StayFactory(person=fie, check_in=local(2026, 10, 14, 21, 0), check_out=local(2026, 10, 21, 9, 0))
+
+    statement = billing.build_statement(municipality=lyngby, month=OCTOBER, now=AFTER_BOTH)
+
+    [row] = statement.rows
+    assert (row.contacts, row.bed_nights) == (2, 3)
+    assert row.amount == Decimal("1000.00") + Decimal("2000.00") + 2 * Decimal("500.00") + Decimal("800.00")
+    assert (statement.uncovered.contacts, statement.uncovered.bed_nights) == (1, 4)
+    assert len(statement.agreements) == 2
+
+
+def test_the_agreement_says_which_kinds_of_contact_it_pays_for(dataset, lyngby):
+    anna = dataset["anna"]
+    ContactFactory(person=anna, started_at=local(2026, 10, 14, 12, 0), direction=Direction.OUTGOING)
+    ContactFactory(person=anna, started_at=local(2026, 10, 15, 12, 0), caller_role=CallerRole.RELATIVE)
+    ContactFactory(person=anna, started_at=local(2026, 10, 16, 12, 0), in_target_group=False)
+
+    by_default = billing.build_statement(municipality=lyngby, month=OCTOBER, now=AFTER_BOTH)
+    assert next(r for r in by_default.rows if r.name == "Anna Andersen").contacts == 2
+    assert by_default.not_paid_for_contacts == 3
+
+    agreement = dataset["agreement"]
+    agreement.bills_outgoing = agreement.bills_others_calling = agreement.bills_outside_target_group = True
+    agreement.save()
+    with_all = billing.build_statement(municipality=lyngby, month=OCTOBER, now=AFTER_BOTH)
+    assert next(r for r in with_all.rows if r.name == "Anna Andersen").contacts == 5
+    assert with_all.not_paid_for_contacts == 0
+
+
+def test_a_citizen_who_moves_is_billed_to_the_municipality_of_the_time(dataset, lyngby, staff_user):
+    gentofte = Municipality.objects.get(code="0157")
+    AgreementFactory(
+        partner=PartnerFactory(municipality=gentofte),
+        type=AgreementType.INTER_MUNICIPAL,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_to=None,
+        price_per_contact=Decimal("1500.00"),
+        price_per_bed_night=Decimal("700.00"),
+    )
+    bo = dataset["bo"]
+    before_the_move = contact_services.log_contact(
+        user=staff_user,
+        data={
+            "person": bo,
+            "channel": Channel.PHONE,
+            "started_at": local(2026, 10, 20, 12, 0),
+            "acuteness": 3,
+        },
+    )
+    contact_services.update_person(person=bo, user=staff_user, data={"home_municipality": gentofte})
+    after_the_move = contact_services.log_contact(
+        user=staff_user,
+        data={
+            "person": bo,
+            "channel": Channel.PHONE,
+            "started_at": local(2026, 10, 25, 12, 0),
+            "acuteness": 3,
+        },
+    )
+
+    before_the_move.refresh_from_db()
+    assert before_the_move.municipality == lyngby
+    assert after_the_move.municipality == gentofte
+    lyngby_rows = billing.build_statement(municipality=lyngby, month=OCTOBER, now=AFTER_BOTH).rows
+    gentofte_rows = billing.build_statement(municipality=gentofte, month=OCTOBER, now=AFTER_BOTH).rows
+    assert next(r for r in lyngby_rows if r.name == "Bo Berg").contacts == 2  # 5 October and 20 October
+    assert [(r.name, r.contacts, r.bed_nights) for r in gentofte_rows] == [("Bo Berg", 1, 0)]
+
+
+def test_a_municipality_learnt_later_is_filled_in_on_earlier_contacts(lyngby, staff_user):
+    gry = PersonFactory(name="Gry", cpr="0707807890")
+    contact = contact_services.log_contact(
+        user=staff_user,
+        data={
+            "person": gry,
+            "channel": Channel.WALK_IN,
+            "started_at": local(2026, 10, 3, 18, 0),
+            "acuteness": 2,
+        },
+    )
+    assert contact.municipality is None
+    contact_services.update_person(person=gry, user=staff_user, data={"home_municipality": lyngby})
+    contact.refresh_from_db()
+    assert contact.municipality == lyngby
+
+
+def test_every_citizen_on_a_statement_sees_it_in_their_access_report(leader_client, dataset):
+    leader_client.get(reverse("partners:billing"), {"municipality": "0173", "month": "2026-10"})
+    event = AuditEvent.objects.get(action=AuditAction.BILLING_STATEMENT)
+    assert set(event.person_links.values_list("person_id", flat=True)) == {
+        dataset["anna"].pk,
+        dataset["bo"].pk,
+    }
+    response = leader_client.get(reverse("access_report", args=[dataset["anna"].pk]))
+    assert event in response.context["look_ups"]

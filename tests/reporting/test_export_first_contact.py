@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from reporting import exports
+from reporting.exports import contacts as contacts_export
 from reporting.periods import Period
 from tests.factories import ContactFactory, PersonFactory
 
@@ -19,7 +20,7 @@ def _at(day, hour):
 
 
 def test_first_contact_is_flagged_once_per_person_across_chunks(monkeypatch):
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(contacts_export, "CHUNK_SIZE", 2)
     returning = PersonFactory()
     newcomer = PersonFactory()
     ContactFactory(person=returning, started_at=_at(1, 10) - datetime.timedelta(days=40))

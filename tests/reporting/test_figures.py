@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from reporting import figures
+from reporting import care_figures, figures
 from reporting.periods import Period
 
 from .dataset import PERIOD, build, utc
@@ -113,9 +113,9 @@ def test_waits_against_service_goals(dataset):
 
 
 def test_bed_occupancy_counts_only_nights_inside_the_period(dataset):
-    beds = figures.beds(PERIOD, today=dataset["today"])
+    beds = care_figures.beds(PERIOD, today=dataset["today"])
     assert beds == {"bed_nights": 4, "capacity": 28, "occupancy": pytest.approx(4 / 28), "meals": 5}
-    previous = figures.beds(PERIOD.previous(), today=dataset["today"])
+    previous = care_figures.beds(PERIOD.previous(), today=dataset["today"])
     assert previous["bed_nights"] == 2
     assert previous["meals"] == 4
 
@@ -123,7 +123,7 @@ def test_bed_occupancy_counts_only_nights_inside_the_period(dataset):
 def test_open_stay_counts_nights_up_to_today(dataset):
     dataset["s2"].check_out = None
     dataset["s2"].save()
-    assert figures.beds(PERIOD, today=datetime.date(2026, 10, 31))["bed_nights"] == 3
+    assert care_figures.beds(PERIOD, today=datetime.date(2026, 10, 31))["bed_nights"] == 3
 
 
 def test_plans_per_walk_in(dataset):
@@ -131,7 +131,7 @@ def test_plans_per_walk_in(dataset):
 
 
 def test_follow_ups_on_time_by_local_first_due_date(dataset):
-    follow_ups = figures.follow_ups(PERIOD)
+    follow_ups = care_figures.follow_ups(PERIOD)
     assert follow_ups["owed"] == 3
     assert follow_ups["on_time"] == 2
     assert follow_ups["reached"] == 2
@@ -152,7 +152,7 @@ def test_records_lacking_a_required_cpr(dataset):
 
 
 def test_referrals_by_partner_kind_and_direction(dataset):
-    assert figures.referrals(PERIOD) == {
+    assert care_figures.referrals(PERIOD) == {
         ("Politiet", "out"): 1,
         ("Regionspsykiatrien", "out"): 1,
         ("Regionspsykiatrien", "in"): 1,
@@ -160,7 +160,7 @@ def test_referrals_by_partner_kind_and_direction(dataset):
 
 
 def test_wellbeing_pairs_first_contact_score_with_first_later_follow_up(dataset):
-    wellbeing = figures.wellbeing(PERIOD)
+    wellbeing = care_figures.wellbeing(PERIOD)
     before = (Decimal("15.32") + Decimal("18.59")) / 2
     after = Decimal("19.25")
     assert wellbeing["pairs"] == 2
@@ -173,7 +173,7 @@ def test_wellbeing_pairs_first_contact_score_with_first_later_follow_up(dataset)
 
 
 def test_wellbeing_without_pairs_is_empty(db):
-    assert figures.wellbeing(PERIOD)["pairs"] == 0
+    assert care_figures.wellbeing(PERIOD)["pairs"] == 0
 
 
 def test_running_cost_per_contact_and_citizen_over_the_periods_months(dataset):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from akuttilbud import phone
 from telephony import services
-from telephony.models import CallEvent, CallSession, CallStatus, HungUpBy
+from telephony.models import CallEvent, CallSession, CallStatus, HungUpBy, TelephonySettings
 from tests.factories import UserFactory
 from tests.helpers import require_postgres
 
@@ -172,11 +172,16 @@ def test_an_unknown_line_is_refused_and_nothing_is_stored():
 @pytest.mark.parametrize("kind", ["ringing", "answered", "ended"])
 def test_an_event_takes_a_bounded_number_of_queries(django_assert_max_num_queries, kind):
     ExtensionFactory(number="201", user=UserFactory(username="sara"))
+    TelephonySettings.load()
     record("c10", "ringing", 0, event_id="first")
+    if kind == "ended":
+        # An answered call's end (a missed call's, which makes a call-back, is bounded apart).
+        record("c10", "answered", 30, extension="201")
     seconds = {"ringing": 1, "answered": 30, "ended": 60}[kind]
-    with django_assert_max_num_queries(10):
+    # One more than the session's own: an answer looks up the call-backs the caller is owed.
+    with django_assert_max_num_queries(11):
         record("c10", kind, seconds, extension="201")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         record(f"new-{kind}", kind, seconds, extension="201")
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from telephony import services
+from telephony.forms import TelephonySettingsForm
 from telephony.models import Extension, Line, TelephonySettings
 from tests.factories import UserFactory
 
@@ -78,3 +79,40 @@ def test_a_line_with_calls_is_not_deleted(leader_client):
 @pytest.mark.django_db
 def test_staff_cannot_change_the_line_settings(staff_client):
     assert staff_client.post(reverse("telephony:line_settings"), _data()).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("Vi ringer dig op senest kl. {time}.", True),
+        ("Vi ringer dig op i aften.", False),
+        ("Hej {name}, vi ringer kl. {time}", False),
+    ],
+)
+def test_the_sms_text_names_the_promised_time_and_nothing_else(text, accepted):
+    form = TelephonySettingsForm(
+        {
+            "grace_seconds": "5",
+            "undescribed_after_minutes": "30",
+            "sms_text": text,
+            "number_retention_days": "7",
+            "index_retention_days": "90",
+        },
+        instance=TelephonySettings.load(),
+    )
+    assert form.is_valid() is accepted
+
+
+def test_the_settings_page_gives_the_switchboards_addresses_and_whether_twilio_is_set_up(
+    leader_client, settings
+):
+    settings.TWILIO_AUTH_TOKEN = ""
+    page = leader_client.get(reverse("telephony:line_settings")).content.decode()
+    assert "http://testserver/telephony/events/" in page
+    assert "http://testserver/telephony/twilio/status/?line=akut" in page
+    assert "Twilios callbacks afvises" in page
+    settings.TWILIO_AUTH_TOKEN = "a-secret-token"
+    page = leader_client.get(reverse("telephony:line_settings")).content.decode()
+    assert "Twilios auth token er sat." in page
+    assert "a-secret-token" not in page

@@ -14,6 +14,9 @@ DEMO_USERS = [
     ("leader", Role.LEADER, "Lene", "Lund", "leder-demo-2026"),
     ("evaluator", Role.EVALUATOR, "Erik", "Eriksen", "evaluering-demo-2026"),
 ]
+# Addresses on a domain reserved for examples: the reminder digest has someone to go to, and in
+# development it is printed on the console.
+DEMO_EMAIL_DOMAIN = "akuttilbud.example"
 
 
 class Command(BaseCommand):
@@ -36,6 +39,7 @@ class Command(BaseCommand):
                     "crisisplans",
                     "partners",
                     "reporting",
+                    "telephony",
                 } and module_has_submodule(config.module, "demo"):
                     import_string(f"{config.name}.demo.seed")(rng=rng, users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo users (user name / password):"))
@@ -51,6 +55,7 @@ class Command(BaseCommand):
             # Reset each run so the printed passwords are always the working ones.
             user.set_password(password)
             user.role = role
+            user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
             user.save()
             users[username] = user
         return users

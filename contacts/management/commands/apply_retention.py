@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -7,8 +8,9 @@ from contacts.retention import apply_retention
 
 class Command(BaseCommand):
     help = (
-        "Clear CPR, names, phone and free text of persons with no activity for PERSON_RETENTION_YEARS. "
-        "Output holds person ids and field names only."
+        "Clear CPR, names, phone and free text of persons with no activity for PERSON_RETENTION_YEARS, "
+        "and callers' numbers and their blind indexes past the phone-line settings' retention. "
+        "Output holds person ids, field names and counts only."
     )
 
     def add_arguments(self, parser):
@@ -28,3 +30,13 @@ class Command(BaseCommand):
             )
         verb = "Would clear" if dry_run else "Cleared"
         self.stdout.write(f"{verb} {len(changes)} persons inactive for {years} years")
+        if apps.is_installed("telephony"):
+            # Imported here: contacts does not otherwise depend on the phone line, which uses it.
+            from telephony.retention import apply_number_retention
+
+            numbers = apply_number_retention(now=timezone.now(), dry_run=dry_run)
+            self.stdout.write(
+                f"{verb} callers' numbers of {numbers.call_numbers} calls and {numbers.callback_numbers} "
+                f"call-backs, blind indexes of {numbers.call_indexes} calls and "
+                f"{numbers.callback_indexes} call-backs"
+            )

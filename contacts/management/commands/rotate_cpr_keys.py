@@ -1,20 +1,15 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from akuttilbud import cpr
-from contacts.models import Person
+from akuttilbud.services import rotate_encryption_keys
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every stored CPR number with the first key in CPR_ENCRYPTION_KEYS."
+    help = (
+        "Re-encrypt every stored CPR and phone number with the first key in CPR_ENCRYPTION_KEYS, "
+        "so the keys after it can be removed (audited)."
+    )
 
     def handle(self, *args, **options):
-        rotated = 0
-        with transaction.atomic():
-            for person in (
-                Person.objects.exclude(cpr_encrypted="").only("pk", "cpr_encrypted").select_for_update()
-            ):
-                person.cpr_encrypted = cpr.rotate(person.cpr_encrypted)
-                person.save(update_fields=["cpr_encrypted"])
-                rotated += 1
-        self.stdout.write(f"Re-encrypted {rotated} CPR numbers.")
+        counts = rotate_encryption_keys()
+        for label, count in counts.items():
+            self.stdout.write(f"{label}: re-encrypted {count}")

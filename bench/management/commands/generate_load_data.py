@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.load_data import generate
+from bench.load_data import generate
 
 
 class Command(BaseCommand):

@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from akuttilbud import database
 from akuttilbud.cpr import birth_date as cpr_birth_date
 from akuttilbud.cpr import blind_index, encrypt
 from akuttilbud.models import Municipality, Role, ServiceSettings, User
@@ -38,9 +39,8 @@ from contacts.models import (
 from crisisplans.models import CrisisPlan, FollowUp, FollowUpStatus, Occasion, WellbeingScore
 from crisisplans.swemwbs import metric_score
 from partners.models import Partner, PartnerKind, Referral, ReferralDirection
-
-from . import summaries
-from .models import SummaryDay
+from reporting import summaries
+from reporting.models import SummaryDay
 
 BATCH = 20_000
 
@@ -193,18 +193,14 @@ def generate(*, contacts, seed=1, stdout=None):
         say(f"call-backs: {callbacks}")
         referrals = _referrals(rng, contact_ids, partners, staff, now)
         say(f"referrals: {referrals}")
-    if connection.vendor == "postgresql":
-        # What autovacuum would have done by the time a real table held this much: statistics
-        # for the planner and the visibility map that index-only scans rely on.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    # What autovacuum would have done by the time a real table held this much: statistics for
+    # the planner and the visibility map that index-only scans rely on.
+    database.analyze(vacuum=True)
     # What the nightly job would have done: the bulk writes above sent no signals.
     started = time.perf_counter()
     summaries.rebuild()
     say(f"dashboard summaries: {SummaryDay.objects.count()} days in {time.perf_counter() - started:.1f} s")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    database.analyze()
 
 
 def _staff():
@@ -509,7 +505,12 @@ def _score(rng, person_id, occasion, at, user_id, lift):
 
 
 def _callbacks(rng, count, staff, start_day, span_days, goal_hours, now):
-    table = _Table(Callback, ["kind", "received_at", "phone", "due_at", "done_at", "done_by_id"], now)
+    columns = ["kind", "received_at", "phone_encrypted", "phone_index", "phone_last4", "due_at"]
+    table = _Table(Callback, [*columns, "done_at", "done_by_id"], now)
+    # One number for every generated call-back: encrypting a million would only cost time.
+    stored = Callback()
+    stored.set_phone("+4520304050")
+    phone = (stored.phone_encrypted, stored.phone_index, stored.phone_last4)
     kinds = list(CallbackKind)
     rows = []
     for _number in range(count):
@@ -524,7 +525,7 @@ def _callbacks(rng, count, staff, start_day, span_days, goal_hours, now):
             (
                 rng.choice(kinds),
                 received,
-                "20304050",
+                *phone,
                 received + datetime.timedelta(hours=goal_hours),
                 done if done < now else None,
                 rng.choice(staff) if done < now else None,

@@ -1,0 +1,110 @@
+"""The line now: what the "Linjen nu" view shows, and how every web process hears of a change.
+
+A recorded call event announces its line on a Redis channel after its transaction commits. Each
+open view holds a server-sent-events stream in whichever web process served it; the stream
+listens on that channel and sends a freshly rendered view on each announcement, so several
+processes behind one address show the same within a moment of the event. Without Redis (the
+embedded default) nothing is announced: each stream sends one view and ends, and the browser
+opens the next after ``POLL_MILLISECONDS`` (polling through the same endpoint).
+"""
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from akuttilbud.models import ServiceSettings
+
+from .models import CallSession, CallStatus, TelephonySettings
+from .service_level import service_level
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "akuttilbud:telephony:line"
+# A stream ends after this long and the browser reconnects at once: no request holds a web
+# thread for longer, and a web process being restarted loses its viewers for a moment only.
+STREAM_SECONDS = 25
+# How soon the browser reconnects when a stream ends; without Redis, how often it polls.
+RECONNECT_MILLISECONDS = 500
+POLL_MILLISECONDS = 2000
+# A comment line this often keeps proxies from closing a quiet stream.
+KEEPALIVE_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class LineNow:
+    ringing: list  # CallSession, longest waiting first
+    on_the_phone: list  # CallSession, with answered_by
+    today: object  # service_level.ServiceLevel
+    at: datetime.datetime
+
+    @property
+    def longest_current_wait_seconds(self):
+        return int((self.at - self.ringing[0].ringing_at).total_seconds()) if self.ringing else None
+
+
+def line_now(now=None):
+    """Calls ringing now, who is on a call, and today's service level (local day so far)."""
+    now = now or timezone.now()
+    live = list(
+        CallSession.objects.live()
+        .incoming()
+        .select_related("answered_by", "line")
+        .order_by("ringing_at", "pk")
+    )
+    start_of_day = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+    service = ServiceSettings.load()
+    line_settings = TelephonySettings.load()
+    today = service_level(
+        CallSession.objects.in_period(start_of_day, now + datetime.timedelta(seconds=1)),
+        goal=datetime.timedelta(minutes=service.goal_phone_wait_minutes),
+        grace=datetime.timedelta(seconds=line_settings.grace_seconds),
+    )
+    return LineNow(
+        ringing=[call for call in live if call.status == CallStatus.RINGING],
+        on_the_phone=[call for call in live if call.status == CallStatus.IN_PROGRESS],
+        today=today,
+        at=now,
+    )
+
+
+def _client():
+    return redis.Redis.from_url(settings.LIVE_UPDATES_URL, socket_timeout=5, socket_connect_timeout=2)
+
+
+def announce_after_commit(line_code):
+    """Tell every open view that ``line_code`` changed, once the current transaction commits."""
+    if settings.LIVE_UPDATES_URL:
+        transaction.on_commit(lambda: _announce(line_code))
+
+
+def _announce(line_code):
+    try:
+        _client().publish(CHANNEL, line_code)
+    except redis.RedisError:
+        # The event is stored; open views catch up at their next reconnect.
+        logger.warning("live line update not announced: Redis unavailable")
+
+
+def changes(*, seconds=STREAM_SECONDS, keepalive=KEEPALIVE_SECONDS):
+    """Yield ``True`` on each announcement and ``False`` at each keep-alive, for ``seconds``."""
+    pubsub = _client().pubsub()
+    try:
+        pubsub.subscribe(CHANNEL)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            message = pubsub.get_message(timeout=min(left, keepalive))
+            if message is None:
+                yield False
+            elif message["type"] == "message":
+                # A burst of events gives one fresh view, not one per event.
+                while pubsub.get_message(timeout=0) is not None:
+                    pass
+                yield True
+    finally:
+        pubsub.close()
