@@ -25,7 +25,16 @@ logger = logging.getLogger(__name__)
 BACKGROUND_HEADER = "HTTP_X_BACKGROUND_REFRESH"
 LAST_ACTIVITY_KEY = "last_activity"
 # Pages a user who still owes a code may open: logging in and out, and entering the code.
-OTP_EXEMPT_VIEWS = {"login", "logout", "otp_setup", "otp_verify", "set_language", "healthz"}
+# The provider's callback too: its periodic session check comes back there.
+OTP_EXEMPT_VIEWS = {
+    "login",
+    "logout",
+    "otp_setup",
+    "otp_verify",
+    "set_language",
+    "healthz",
+    "oidc_authentication_callback",
+}
 # A form keeping a draft sends the draft's name (static/js/app.js); once saved, the next page names
 # it in the session under this key for the script to remove.
 DRAFT_FIELD = "_draft"

@@ -142,6 +142,9 @@ class AuditAction(models.TextChoices):
     SMS = "sms", _("SMS sent")
     SECOND_FACTOR = "second_factor", _("Second factor given")
     SETTINGS_CHANGE = "settings_change", _("Settings changed")
+    OIDC_LOGIN = "oidc_login", _("Logged in through the identity provider")
+    OIDC_REFUSED = "oidc_refused", _("Login through the identity provider refused")
+    OIDC_LOGOUT = "oidc_logout", _("Logged out by the identity provider")
 
 
 class AuditEventQuerySet(models.QuerySet):

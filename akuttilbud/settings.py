@@ -7,9 +7,11 @@ until the secrets and hosts are set.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "partners",
     "reporting",
     "telephony",
+    "oidc",
 ]
 if not PRODUCTION:
     # Benchmark tooling (``manage.py generate_load_data``): never where the service runs.
@@ -101,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "akuttilbud.middleware.IdleTimeoutMiddleware",
+    "oidc.middleware.SessionCheckMiddleware",
     "akuttilbud.middleware.OTPRequiredMiddleware",
     "akuttilbud.middleware.DraftSavedMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -145,7 +149,8 @@ AUTH_USER_MODEL = "akuttilbud.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "oidc.backends.LocalPasswordBackend",
+    "oidc.backends.ProviderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -156,6 +161,33 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in through the municipality's identity provider (OpenID Connect; README, "Sign-in
+# through the municipality"). Unset issuer or client id: the login page offers passwords only.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True
+# The claim holding the person's groups or app roles, and which of its values gives which role
+# (the first one the person holds counts, so list the most privileged first).
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+# acr values that mean a multi-factor sign-in (besides amr holding "mfa").
+OIDC_MFA_ACR_VALUES = env.list("OIDC_MFA_ACR_VALUES", default=[])
+# How often a page load asks the provider (silently) whether the person may still sign in;
+# shorter than the idle timeout, so a person removed from the group is out within it.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_SESSION_CHECK_SECONDS", default=15 * 60)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+# Who may still log in with a password kept here: all, superusers (break-glass) or none.
+# Unset or empty: superusers in production once a provider signs in everyone else, else all.
+LOCAL_LOGIN_USERS = env.str("LOCAL_LOGIN_USERS", default="") or (
+    "superusers" if PRODUCTION and OIDC_ISSUER and OIDC_RP_CLIENT_ID else "all"
+)
+if LOCAL_LOGIN_USERS not in {"all", "superusers", "none"}:
+    raise ImproperlyConfigured("LOCAL_LOGIN_USERS must be all, superusers or none")
 
 # Lockout: 5 failures lock that user name from that address for 15 minutes.
 AXES_FAILURE_LIMIT = 5
@@ -335,6 +367,7 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+_OIDC_ORIGIN = ["{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER))] if OIDC_ISSUER else []
 # No inline script or style anywhere: every script and stylesheet is a file under static/.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -346,7 +379,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # Logging out posts a form whose answer redirects to the identity provider's logout.
+        "form-action": ["'self'", *_OIDC_ORIGIN],
         "frame-ancestors": ["'none'"],
     }
 }

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from oidc import views as oidc_views
+
 from . import views
 from .forms import LoginForm
 
@@ -13,7 +15,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", oidc_views.logout, name="logout"),
+    path("oidc/", include("oidc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("settings/", views.service_settings, name="service_settings"),
     path("audit/", views.audit_log, name="audit_log"),

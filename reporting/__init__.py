@@ -16,9 +16,11 @@ Where a figure lives, from its rule to its test:
 - **Figures**: ``figures`` (contacts, citizens, channels, reasons, the heat map, waits, under 18,
   missing CPR numbers, plans per walk-in, costs, the monthly trend) and ``care_figures`` (bed
   occupancy, follow-ups, referrals, SWEMWBS), each a function of a period. Tests:
-  ``tests/reporting/test_figures.py``.
-- **The dashboard page**: ``dashboard`` lays each figure out as a ``Figure`` (table, chart and
-  CSV from the same rows) for ``views.dashboard`` and ``views.figure_csv``. Tests:
+  ``tests/reporting/test_figures.py``. The phone line's service level (its definitions in
+  ``telephony.service_level``) is laid out by ``line_figures``. Tests:
+  ``tests/reporting/test_line_figures.py``.
+- **The dashboard page**: ``dashboard`` lays each figure out as a ``figure.Figure`` (table,
+  chart and CSV from the same rows) for ``views.dashboard`` and ``views.figure_csv``. Tests:
   ``tests/reporting/test_dashboard.py``.
 - **Exports**: the package ``exports`` (its docstring lists a module per file kind; the contacts
   file has a PostgreSQL COPY twin in ``exports.contacts_copy``), audited by

@@ -1,14 +1,9 @@
-"""The dashboard's figures laid out as tables: one row per label, one column per period.
+"""Every dashboard figure for a period beside the previous one, in the sections the page shows them.
 
-Each ``Figure`` feeds the visible table, the chart (through the JSON data island) and the
-figure's CSV download, so the three always show the same numbers.
+The rules behind each number are in ``figures``, ``care_figures`` and ``line_figures``; the table
+layout is ``figure.Figure``.
 """
 
-import math
-from dataclasses import dataclass, field
-from decimal import Decimal
-
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +12,8 @@ from contacts.models import Acuteness, CallerRole, Channel, Direction, Psychiatr
 from partners.models import ReferralDirection
 
 from . import care_figures, figures, summaries
+from .figure import Figure, percent, period_label
+from .line_figures import line_figures
 
 WEEKDAYS = [
     gettext_lazy("Monday"),
@@ -27,55 +24,6 @@ WEEKDAYS = [
     gettext_lazy("Saturday"),
     gettext_lazy("Sunday"),
 ]
-
-
-@dataclass
-class Figure:
-    key: str
-    title: str
-    columns: list
-    rows: list = field(default_factory=list)
-    chart: str = ""
-    note: str = ""
-
-    def heat_rows(self):
-        """Rows with each count's shade (0–4, relative to the largest count) for the heatmap."""
-        largest = max((value for row in self.rows for value in row[1:]), default=0)
-        return [
-            (row[0], [(value, math.ceil(4 * value / largest) if largest else 0) for value in row[1:]])
-            for row in self.rows
-        ]
-
-    def add(self, label, *values):
-        self.rows.append([str(label), *(_plain(value) for value in values)])
-
-    def chart_data(self):
-        return {
-            "key": self.key,
-            "type": self.chart,
-            "labels": [row[0] for row in self.rows],
-            "series": [
-                {"label": str(column), "data": [row[index + 1] for row in self.rows]}
-                for index, column in enumerate(self.columns)
-            ],
-        }
-
-
-def _plain(value):
-    """Numbers as the table and chart show them: money and counts whole, others to 1 decimal."""
-    if isinstance(value, Decimal):
-        return round(float(value), 1)
-    if isinstance(value, float):
-        return round(value, 1)
-    return value
-
-
-def _percent(share):
-    return None if share is None else share * 100
-
-
-def period_label(period):
-    return f"{formats.date_format(period.start, 'd.m.Y')}–{formats.date_format(period.last_day, 'd.m.Y')}"
 
 
 def _compare(key, title, current, previous, labelled_values, chart=""):
@@ -110,7 +58,7 @@ SECTIONS = [
             "trend",
         ],
     ),
-    (gettext_lazy("Wait and availability"), ["waits", "beds"]),
+    (gettext_lazy("Wait and availability"), ["calls", "calls_by_hour", "waits", "beds"]),
     (gettext_lazy("Courses"), ["plans", "follow_ups", "under_18", "lacking_cpr", "referrals"]),
     (gettext_lazy("Well-being and cost"), ["wellbeing", "costs"]),
 ]
@@ -149,7 +97,7 @@ def _build(period):
         lambda totals: [
             (_("Contacts"), totals["total"]),
             (_("Anonymous contacts"), totals["anonymous"]),
-            (_("Anonymous share (%)"), _percent(totals["anonymous_share"])),
+            (_("Anonymous share (%)"), percent(totals["anonymous_share"])),
             (_("Unique citizens"), totals["unique_persons"]),
             (_("First-time citizens"), totals["first_time_persons"]),
             (_("Repeat citizens"), totals["repeat_persons"]),
@@ -222,8 +170,10 @@ def _build(period):
         heatmap.add(weekday, *hours)
     result["heatmap"] = heatmap
 
+    result.update(line_figures(period, previous, service_settings))
+    # The phone's waits come from the line's calls (above): a quick-logged call is answered the
+    # moment its form opened, so its "wait" would measure nothing.
     wait_labels = {
-        "phone": _("Phone"),
         "walk_in": _("Walk-in"),
         "call_back": _("Call-back"),
     }
@@ -239,7 +189,7 @@ def _build(period):
                 (_("%(kind)s: measured") % {"kind": label}, waits[kind]["count"]),
                 (
                     _("%(kind)s: within goal (%%)") % {"kind": label},
-                    _percent(waits[kind]["share_within_goal"]),
+                    percent(waits[kind]["share_within_goal"]),
                 ),
                 (_("%(kind)s: median (minutes)") % {"kind": label}, waits[kind]["median_minutes"]),
                 (_("%(kind)s: 90th percentile (minutes)") % {"kind": label}, waits[kind]["p90_minutes"]),
@@ -253,7 +203,7 @@ def _build(period):
         lambda beds: [
             (_("Bed nights"), beds["bed_nights"]),
             (_("Bed capacity (beds × days)"), beds["capacity"]),
-            (_("Occupancy (%)"), _percent(beds["occupancy"])),
+            (_("Occupancy (%)"), percent(beds["occupancy"])),
             (_("Meals"), beds["meals"]),
         ],
     )
@@ -274,9 +224,9 @@ def _build(period):
         lambda follow_ups: [
             (_("Follow-ups due"), follow_ups["owed"]),
             (_("Done on time"), follow_ups["on_time"]),
-            (_("Done on time (%)"), _percent(follow_ups["on_time_share"])),
+            (_("Done on time (%)"), percent(follow_ups["on_time_share"])),
             (_("Citizen reached"), follow_ups["reached"]),
-            (_("Citizen reached (%)"), _percent(follow_ups["reached_share"])),
+            (_("Citizen reached (%)"), percent(follow_ups["reached_share"])),
         ],
     )
     result["under_18"] = _compare(
@@ -324,7 +274,7 @@ def _build(period):
             (_("Mean change"), wellbeing["mean_change"]),
             (_("Change (%)"), wellbeing["percent_change"]),
             (_("Improved by 3 points or more"), wellbeing["improved"]),
-            (_("Improved by 3 points or more (%)"), _percent(wellbeing["improved_share"])),
+            (_("Improved by 3 points or more (%)"), percent(wellbeing["improved_share"])),
         ],
     )
     costs = both(figures.costs)

@@ -521,6 +521,14 @@ TARGETS = {
         lambda r: {"user": str(r["staff_id"])},
     ),
     "login": ("login", (), "anonymous", "post", lambda r: {"username": "sara", "password": "x"}),
+    "provider login start": ("oidc_authentication_init", (), "anonymous", "get", lambda r: {"next": "/"}),
+    "provider callback": (
+        "oidc_authentication_callback",
+        (),
+        "anonymous",
+        "get",
+        lambda r: {"code": "abc", "state": "def", "error": "login_required"},
+    ),
     "caller link": (
         "telephony:link_caller",
         ("call_id",),

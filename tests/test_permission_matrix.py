@@ -111,6 +111,11 @@ EXPECTED = {
     "reporting:cost_delete": _leader(),
     "telephony:events": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
     "telephony:line_settings": _leader(),
+    # Without a configured provider (the embedded default) both send everyone to the login page,
+    # which says so; tests/oidc covers them configured.
+    "oidc_authentication_init": {"anonymous": LOGIN, "staff": LOGIN, "leader": LOGIN, "evaluator": LOGIN},
+    "oidc_authentication_callback": {"anonymous": LOGIN, "staff": LOGIN, "leader": LOGIN, "evaluator": LOGIN},
+    "oidc_backchannel_logout": {"anonymous": 405, "staff": 405, "leader": 405, "evaluator": 405},
     "telephony:known_caller": _desk(),
     "telephony:link_caller": _desk(405, 405),
     "telephony:board_calls": _desk(),
@@ -120,14 +125,35 @@ EXPECTED = {
 }
 
 # Views without ``allowed_roles``: open to everyone (login, health) or only to logged-in users.
-UNDECLARED = {"home", "healthz", "login", "logout", "telephony:events", "telephony:twilio_status"}
+UNDECLARED = {
+    "home",
+    "healthz",
+    "login",
+    "logout",
+    "telephony:events",
+    "telephony:twilio_status",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "oidc_backchannel_logout",
+}
 
 # Endpoints for machines, not people: a request is let in by its signature, never by a login
-# (tests/telephony/test_event_api.py and test_twilio.py hold them to it).
-SIGNED = {"telephony:events", "telephony:twilio_status"}
+# (tests/telephony/test_event_api.py, test_twilio.py and tests/oidc/test_logout_and_faults.py hold
+# them to it).
+SIGNED = {"telephony:events", "telephony:twilio_status", "oidc_backchannel_logout"}
 
 # Everything an evaluator may open: the exports, and the pages every logged-in user has.
-EVALUATOR_PAGES = {"home", "healthz", "login", "logout", "otp_setup", "otp_verify", "reporting:exports"}
+EVALUATOR_PAGES = {
+    "home",
+    "healthz",
+    "login",
+    "logout",
+    "otp_setup",
+    "otp_verify",
+    "reporting:exports",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+}
 
 ROLE_BY_NAME = {"staff": Role.STAFF, "leader": Role.LEADER, "evaluator": Role.EVALUATOR}
 
