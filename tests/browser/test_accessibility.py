@@ -110,7 +110,8 @@ def test_every_form_field_has_a_label(live_server, page, shift, name):
     page.goto(_url(live_server, shift, FORMS[name]))
     unlabelled = page.evaluate(
         """() => Array.from(document.querySelectorAll("main form input, main form select, main form textarea"))
-            .filter((field) => field.type !== "hidden")
+            // A submit input is named by its value, as a button by its text.
+            .filter((field) => !["hidden", "submit", "button", "reset"].includes(field.type))
             .filter((field) => field.labels.length === 0 && !field.getAttribute("aria-label"))
             .map((field) => field.name)"""
     )
