@@ -9,7 +9,6 @@ daylight-saving changes too.
 """
 
 import datetime
-import math
 from collections import Counter, namedtuple
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from django.db.models.functions import (
 from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
+from akuttilbud.percentiles import nearest_rank
 from contacts.models import (
     CHANNELS_NEEDING_CPR,
     Channel,
@@ -248,23 +248,6 @@ def _wait_summary(counts, goal):
         "median_minutes": _minutes(nearest_rank(counts, 50)),
         "p90_minutes": _minutes(nearest_rank(counts, 90)),
     }
-
-
-def nearest_rank(counts, percent):
-    """The nearest-rank percentile of ``counts``, ascending ``(value, how many)`` pairs: the
-    smallest value with at least ``percent`` % of values at or below it, i.e. the value at rank
-    ⌈percent/100 × n⌉ (``None`` when empty). The median is the 50th percentile by this rule (the
-    lower middle value when n is even)."""
-    total = sum(count for _value, count in counts)
-    if not total:
-        return None
-    rank = max(1, math.ceil(percent / 100 * total))
-    seen = 0
-    for value, count in counts:
-        seen += count
-        if seen >= rank:
-            return value
-    raise AssertionError(rank)
 
 
 def _minutes(microseconds):

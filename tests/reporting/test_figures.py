@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from akuttilbud.percentiles import nearest_rank
 from reporting import care_figures, figures
 from reporting.periods import Period
 
@@ -25,15 +26,15 @@ def _pairs(values):
 
 
 def test_nearest_rank_percentile():
-    assert figures.nearest_rank([], 50) is None
-    assert figures.nearest_rank(_pairs([5]), 90) == 5
-    assert figures.nearest_rank(_pairs([4, 1, 3, 2]), 50) == 2
-    assert figures.nearest_rank(_pairs([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 90) == 9
-    assert figures.nearest_rank(_pairs([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 90) == 10
+    assert nearest_rank([], 50) is None
+    assert nearest_rank(_pairs([5]), 90) == 5
+    assert nearest_rank(_pairs([4, 1, 3, 2]), 50) == 2
+    assert nearest_rank(_pairs([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 90) == 9
+    assert nearest_rank(_pairs([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), 90) == 10
     # Repeated values count once each: the 5th of [1, 1, 1, 2, 2, 9] is 2, the 6th is 9.
-    assert figures.nearest_rank([(1, 3), (2, 2), (9, 1)], 80) == 2
-    assert figures.nearest_rank([(1, 3), (2, 2), (9, 1)], 90) == 9
-    assert figures.nearest_rank([(1, 3), (2, 2), (9, 1)], 50) == 1
+    assert nearest_rank([(1, 3), (2, 2), (9, 1)], 80) == 2
+    assert nearest_rank([(1, 3), (2, 2), (9, 1)], 90) == 9
+    assert nearest_rank([(1, 3), (2, 2), (9, 1)], 50) == 1
 
 
 def test_contact_overview_counts_local_period_across_daylight_saving(dataset):
