@@ -4,6 +4,7 @@ process on loopback, with an RS256 key made for this run, and the people the tes
 import copy
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,9 +20,18 @@ from django.core.cache import cache
 from oidc import provider as oidc_provider_module
 
 PROVIDER_PORT = 8150
-LIVE_SERVER = "127.0.0.1:8101"
-# The browser tests' live server listens here, so the provider knows its redirect URI.
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", LIVE_SERVER)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The browser tests' live server listens here, so the provider knows its redirect URI. A port
+# of this run's own: Django's live server does not reuse an address, and a fixed one may still be
+# held in TIME_WAIT by the run before (CI's passes follow each other within seconds).
+LIVE_SERVER = os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", f"127.0.0.1:{_free_port()}")
 
 CLIENT_ID = "akuttilbud"
 CLIENT_SECRET = "provider-client-secret"  # noqa: S105
