@@ -51,6 +51,16 @@ def pseudonym(person_id, cpr_index, *, secret=None):
     return hmac.digest(key, message, hashlib.sha256).hex()[:PSEUDONYM_LENGTH]
 
 
+def record_key(kind, record_id, *, secret=None):
+    """16 hex characters of HMAC-SHA256 over ``<kind>:<id>`` (``contact``, ``plan``,
+    ``follow_up``, ``stay``, ``score``, ``callback``, ``referral``, ``call``): the record's key in
+    every file, so files join exactly without carrying the system's own numbers. Empty for none."""
+    if record_id is None:
+        return ""
+    key = (secret or settings.EXPORT_PSEUDONYM_SECRET).encode()
+    return hmac.digest(key, f"{kind}:{record_id}".encode(), hashlib.sha256).hex()[:PSEUDONYM_LENGTH]
+
+
 # The setting ``Pseudonym`` reads its key from on PostgreSQL, local to the transaction
 # (``bind_pseudonym_key``), so the key never appears in a statement's text.
 KEY_SETTING = "akuttilbud.pseudonym_key"
