@@ -120,8 +120,12 @@ def start_conversation(*, contact, user, now=None, request=None):
 
 
 @transaction.atomic
-def update_contact(*, contact, user, data, reasons=None, outcomes=None, version=None, request=None):
-    """Change a contact's fields (``data``), and its reasons and outcomes when given.
+def update_contact(
+    *, contact, user, data, reasons=None, outcomes=None, conversation=None, version=None, request=None
+):
+    """Change a contact's fields (``data``), and its reasons, outcomes and crisis conversation (a
+    dict of the conversation's texts) when given. One save: a conversation that cannot be written
+    leaves the contact as it was, and the contact's version covers its conversation too.
 
     ``version`` is the one the form was opened at: ``EditConflict`` when another save came since.
     """
@@ -150,6 +154,8 @@ def update_contact(*, contact, user, data, reasons=None, outcomes=None, version=
         person_id=contact.person_id,
         detail={"fields": changed},
     )
+    if conversation is not None:
+        save_conversation(contact=contact, user=user, texts=conversation, request=request)
     return contact
 
 
