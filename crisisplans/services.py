@@ -4,7 +4,7 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -291,47 +291,32 @@ def record_wellbeing_score(
     return score
 
 
+# Follow-ups marked and reminded a statement: SQLite takes at most 32,766 values in one.
+_CLAIM_BATCH = 5000
+
+
 def _claim_due_follow_ups(now):
     """Mark follow-ups due by ``now`` as reminded, give each an in-app reminder, and return the
     ids this call claimed, earliest due first.
 
-    One statement claims every due row, however many there are, so the job's time does not grow
-    with a round trip per row. PostgreSQL: rows another worker holds are skipped, never waited
-    for or taken twice. SQLite runs one writer at a time, so its single UPDATE cannot overlap
-    another run's.
+    One query locks and reads every due row, however many there are, and they are marked and
+    reminded a batch at a time, so the job's time does not grow with a round trip per row.
+    PostgreSQL: rows another worker holds are skipped, never waited for or taken twice. SQLite
+    has no row locks and needs none: its transactions take the write lock as they begin
+    (``transaction_mode`` in settings), so one run waits for another to end.
     """
-    follow_ups, reminders = FollowUp._meta.db_table, Reminder._meta.db_table
-    params = {
-        "now": connection.ops.adapt_datetimefield_value(now),
-        "open": FollowUpStatus.OPEN,
-    }
-    due = f"""SELECT id FROM {follow_ups}
-               WHERE status = %(open)s AND reminded_at IS NULL AND due_at <= %(now)s"""  # noqa: S608
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"""WITH claimed AS (
-                        UPDATE {follow_ups} SET reminded_at = %(now)s
-                         WHERE id IN ({due} FOR UPDATE SKIP LOCKED)
-                     RETURNING id, due_at),
-                    reminded AS (
-                        INSERT INTO {reminders} (follow_up_id, created_at)
-                        SELECT id, %(now)s FROM claimed)
-                    SELECT id FROM claimed ORDER BY due_at, id""",  # noqa: S608
-                params,
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"UPDATE {follow_ups} SET reminded_at = %(now)s WHERE id IN ({due}) RETURNING id, due_at",  # noqa: S608
-            params,
-        )
-        claimed = [
-            follow_up_id
-            for follow_up_id, _due_at in sorted(cursor.fetchall(), key=lambda row: (row[1], row[0]))
-        ]
-    Reminder.objects.bulk_create(
-        [Reminder(follow_up_id=follow_up_id, created_at=now) for follow_up_id in claimed], batch_size=5000
+    claimed = list(
+        FollowUp.objects.due(now)
+        .select_for_update(skip_locked=True)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)
     )
+    for start in range(0, len(claimed), _CLAIM_BATCH):
+        batch = claimed[start : start + _CLAIM_BATCH]
+        FollowUp.objects.filter(pk__in=batch).update(reminded_at=now)
+        Reminder.objects.bulk_create(
+            [Reminder(follow_up_id=follow_up_id, created_at=now) for follow_up_id in batch]
+        )
     return claimed
 
 
