@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from akuttilbud.admin import ReadOnlyAdmin
+
 from .models import Contact, Outcome, Reason
 
 
@@ -16,19 +18,10 @@ class OutcomeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdmin):
     """A plain list of contacts; read-only, since changes here would bypass the audit log."""
 
     list_display = ["started_at", "channel", "direction", "person", "acuteness", "staff"]
     list_filter = ["channel"]
     # The contact list's page size, so that page 500 holds the same contacts in both.
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

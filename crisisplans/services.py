@@ -4,11 +4,11 @@ import datetime
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from akuttilbud import outbox
+from akuttilbud import database, outbox
 from akuttilbud.audit import audit
 from akuttilbud.locking import EditConflict
 from akuttilbud.models import AuditAction, ServiceSettings
@@ -312,11 +312,14 @@ def _claim_due_follow_ups(now):
         .values_list("pk", flat=True)
     )
     for start in range(0, len(claimed), _CLAIM_BATCH):
-        batch = claimed[start : start + _CLAIM_BATCH]
-        FollowUp.objects.filter(pk__in=batch).update(reminded_at=now)
-        Reminder.objects.bulk_create(
-            [Reminder(follow_up_id=follow_up_id, created_at=now) for follow_up_id in batch]
-        )
+        FollowUp.objects.filter(pk__in=claimed[start : start + _CLAIM_BATCH]).update(reminded_at=now)
+    # Copied in rather than built as objects: at 100,000 follow-ups that took most of the job.
+    created_at = connection.ops.adapt_datetimefield_value(now)
+    database.copy_rows_in(
+        Reminder._meta.db_table,
+        ["follow_up_id", "created_at"],
+        ((follow_up_id, created_at) for follow_up_id in claimed),
+    )
     return claimed
 
 

@@ -25,3 +25,28 @@ def with_token(data=None):
     import uuid
 
     return {**(data or {}), "once_token": str(uuid.uuid4())}
+
+
+def redis_reachable(url):
+    """Whether a Redis server answers at ``url``, for the tests that start a real worker."""
+    import redis
+
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.RedisError:
+        return False
+
+
+def postgres_url(name=None):
+    """The URL of a database (the test run's own by default) on the PostgreSQL server the tests
+    run against, for a process started beside them."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    return "postgres://{user}:{password}@{host}:{port}/{name}".format(
+        user=settings["USER"] or "postgres",
+        password=settings["PASSWORD"] or "",
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        name=name or settings["NAME"],
+    )

@@ -8,11 +8,11 @@ import pytest
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from contacts.models import Contact, Person
 from crisisplans.models import CrisisPlan
 from crisisplans.services import create_plan
+from tests.contacts.test_views import _contact_page_form
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.crisisplans.test_views import _plan_post
 from tests.factories import ContactFactory, PersonFactory
@@ -31,18 +31,10 @@ def _opened_version(page, prefix=""):
 
 
 def _contact_post(contact, version, summary, situation=""):
-    return {
-        "contact-channel": "phone",
-        "contact-direction": "in",
-        "contact-caller_role": "citizen",
-        "contact-started_at": timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M"),
-        "contact-acuteness": "2",
-        "contact-in_target_group": "on",
-        "contact-summary": summary,
-        "contact-notification_decision": "",
-        "contact-version": version,
-        "conversation-situation": situation,
-    }
+    return _contact_page_form(
+        contact,
+        **{"contact-summary": summary, "contact-version": version, "conversation-situation": situation},
+    )
 
 
 def _conflict(response):

@@ -51,3 +51,17 @@ def walk_in_contact(person, **kwargs):
     from contacts.models import Channel
 
     return ContactFactory(person=person, channel=Channel.WALK_IN, **kwargs)
+
+
+def short_plan_form():
+    """The least a new plan's form takes: a warning sign, a follow-up wish, no people."""
+    data = {
+        "warning_signs": "Sover dårligt",
+        "wants_follow_up": "on",
+        "follow_up_channel": "phone",
+        "follow_up_time_of_day": "evening",
+        "citizen_knows_staff_can_read": "on",
+    }
+    for key in ("people_to_ask", "professionals"):
+        data.update({f"{key}-TOTAL_FORMS": "0", f"{key}-INITIAL_FORMS": "0"})
+    return data
