@@ -291,7 +291,7 @@ def record_wellbeing_score(
     return score
 
 
-# Follow-ups marked and reminded a statement: SQLite takes at most 32,766 values in one.
+# Follow-ups marked a statement: SQLite takes at most 32,766 values in one.
 _CLAIM_BATCH = 5000
 
 
@@ -299,9 +299,9 @@ def _claim_due_follow_ups(now):
     """Mark follow-ups due by ``now`` as reminded, give each an in-app reminder, and return the
     ids this call claimed, earliest due first.
 
-    One query locks and reads every due row, however many there are, and they are marked and
-    reminded a batch at a time, so the job's time does not grow with a round trip per row.
-    PostgreSQL: rows another worker holds are skipped, never waited for or taken twice. SQLite
+    One query locks and reads every due row, however many there are; they are marked a batch at
+    a time and their reminders copied in, so the job's time does not grow with a round trip per
+    row. PostgreSQL: rows another worker holds are skipped, never waited for or taken twice. SQLite
     has no row locks and needs none: its transactions take the write lock as they begin
     (``transaction_mode`` in settings), so one run waits for another to end.
     """
@@ -313,7 +313,7 @@ def _claim_due_follow_ups(now):
     )
     for start in range(0, len(claimed), _CLAIM_BATCH):
         FollowUp.objects.filter(pk__in=claimed[start : start + _CLAIM_BATCH]).update(reminded_at=now)
-    # Copied in rather than built as objects: at 100,000 follow-ups that took most of the job.
+    # Copied in rather than built as objects: at 100,000 follow-ups building them took longest.
     created_at = connection.ops.adapt_datetimefield_value(now)
     database.copy_rows_in(
         Reminder._meta.db_table,
