@@ -110,6 +110,12 @@ def person_edit(request, person_id):
     )
 
 
+def _person_for(request, person_id):
+    """The person the person page shows, with what it shows of them."""
+    persons = Person.objects.visible_to(request.user).select_related("home_municipality")
+    return get_object_or_404(persons, pk=person_id)
+
+
 def _render_person(request, person, revealed_cpr="", revealed_phone=""):
     audit(AuditAction.VIEW, request=request, obj=person, person=person)
     now = timezone.now()
@@ -127,9 +133,7 @@ def _render_person(request, person, revealed_cpr="", revealed_phone=""):
 @never_cache
 @role_required(STAFF, LEADER)
 def person_detail(request, person_id):
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
-    )
+    person = _person_for(request, person_id)
     return _render_person(request, person)
 
 
@@ -137,9 +141,7 @@ def person_detail(request, person_id):
 @role_required(STAFF, LEADER)
 @require_POST
 def person_reveal(request, person_id):
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
-    )
+    person = _person_for(request, person_id)
     return _render_person(
         request, person, person_services.reveal_cpr(person=person, user=request.user, request=request)
     )
@@ -150,9 +152,7 @@ def person_reveal(request, person_id):
 @require_POST
 def person_phone(request, person_id):
     """The follow-up number in clear, for a staff member about to call it (audited)."""
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
-    )
+    person = _person_for(request, person_id)
     number = person_services.reveal_phone(record=person, person=person, user=request.user, request=request)
     return _render_person(request, person, revealed_phone=number)
 
