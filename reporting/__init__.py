@@ -12,10 +12,10 @@ Where a figure lives, from its rule to its test:
   rollups on ``PerMonth``, a day table and its rollup sharing one base of counts such as
   ``ContactCounts``): the services that write contacts, persons, plans, follow-ups and referrals
   mark the days they change in their own transaction (``summaries.contact_changed``,
-  ``persons_changed``, ``referral_changed``, ``plan_changed``, ``follow_up_changed``, whose
-  docstring holds the rule of what changes which day); ``summaries`` says which days are stale
-  and brings them up to date before a figure reads them (``ensure``, ``fresh``, the nightly
-  ``refresh``); ``counting`` counts a day's records into the tables. Tests:
+  ``persons_changed``, ``referral_changed``, ``plan_changed``, ``follow_up_changed``; the rule
+  of what changes which day is in ``summaries``' docstring); ``summaries`` says which days are
+  stale and brings them up to date before a figure reads them (``ensure``, ``fresh``, the
+  nightly ``refresh``); ``counting`` counts a day's records into the tables. Tests:
   ``tests/reporting/test_summaries.py``, ``test_summary_marks.py`` (every write service against
   a full recount).
 - **Figures**: ``figures`` (contacts, citizens, channels, reasons, the heat map, waits, under 18,

@@ -10,8 +10,13 @@ from reporting.periods import Period
 
 from .dataset import PERIOD
 
-# Wide enough to hold every dated record of the dataset, and the week under test inside it.
-PERIODS = [PERIOD, Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1))]
+# Wide enough to hold every dated record of the dataset, the week under test inside it, and one
+# starting with that week: a citizen's first day in it hangs on their day of contact before it.
+PERIODS = [
+    PERIOD,
+    Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1)),
+    Period(PERIOD.start, datetime.date(2026, 12, 1)),
+]
 
 
 def figures(periods=PERIODS):
