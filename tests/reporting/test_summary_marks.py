@@ -12,6 +12,7 @@ import io
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from akuttilbud import cpr
@@ -339,3 +340,24 @@ def test_benchmark_data_is_counted_afresh_once_generated():
     assert CrisisPlan.objects.exists()
     assert all_fresh()
     assert figures(_recent()) == counted_from_scratch(_recent())
+
+
+def test_the_admin_writes_nothing_the_summaries_count(admin_client):
+    records = build()
+    reason = Reason.objects.get(name="Angst")
+    response = admin_client.post(reverse("admin:contacts_reason_delete", args=[reason.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert records["c4"].reasons.filter(pk=reason.pk).exists()
+    contact = records["c4"]
+    response = admin_client.post(
+        reverse("admin:contacts_contact_change", args=[contact.pk]), {"acuteness": 1}
+    )
+    assert response.status_code == 403
+    assert Contact.objects.get(pk=contact.pk).acuteness == 2
+    # Renamed or out of use, a reason keeps counting its contacts.
+    response = admin_client.post(
+        reverse("admin:contacts_reason_change", args=[reason.pk]),
+        {"name": "Angst og uro", "position": 1, "active": ""},
+    )
+    assert response.status_code == 302
+    assert records["c4"].reasons.filter(pk=reason.pk).exists()
