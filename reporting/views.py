@@ -17,9 +17,16 @@ from . import dashboard as dashboard_figures
 from . import exports as export_files
 from . import services
 from .exports.writer import format_cell
-from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm, NewCostEntryForm
+from .forms import (
+    CostEntryForm,
+    DashboardPeriodForm,
+    ExportForm,
+    LinkageKeyForm,
+    MonthlyReportForm,
+    NewCostEntryForm,
+)
 from .models import CostCategory, CostEntry
-from .periods import DEFAULT_PRESET, preset_period
+from .periods import DEFAULT_PRESET, Period, add_months, first_of_month, preset_period
 
 
 def _period_from(request):
@@ -41,38 +48,60 @@ def _csv_response(chunks, filename, *, streaming=True):
     return response
 
 
+def _board_context(board):
+    """What the dashboard and the monthly report show of a ``dashboard.Dashboard``."""
+    return {
+        "board": board,
+        "period": board.period,
+        "previous": board.previous,
+        "headline": board.headline,
+        "sections": [
+            (heading, [board.figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
+        ],
+    }
+
+
 @role_required(LEADER)
 def dashboard(request):
     form, period = _period_from(request)
-    figures = dashboard_figures.build(period)
+    board = dashboard_figures.build(period)
     data = {
         "figures": [
-            figure.chart_data() for figure in figures.values() if figure.chart and figure.chart != "heatmap"
+            figure.chart_data()
+            for figure in board.figures.values()
+            if figure.chart and figure.chart != "heatmap"
         ]
     }
     return render(
         request,
         "reporting/dashboard.html",
         {
+            **_board_context(board),
             "form": form,
-            "period": period,
-            "previous": period.previous(),
-            "sections": [
-                (heading, [figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
-            ],
             "data": data,
             "failed_mail": list(outbox.failed_recently()),
             "period_query": urlencode(
                 {"preset": "custom", "start": period.start.isoformat(), "end": period.last_day.isoformat()}
             ),
+            "report_month": first_of_month(board.period.last_day),
         },
     )
 
 
 @role_required(LEADER)
+def monthly_report(request):
+    """One month's figures beside the previous month's, laid out to print on A4 for the committee."""
+    form = MonthlyReportForm(request.GET or None)
+    today = timezone.localdate()
+    month = form.cleaned_data["month"] if form.is_valid() else first_of_month(today)
+    board = dashboard_figures.build(Period(month, add_months(month, 1)))
+    return render(request, "reporting/monthly_report.html", {**_board_context(board), "form": form})
+
+
+@role_required(LEADER)
 def figure_csv(request):
     _form, period = _period_from(request)
-    figures = dashboard_figures.build(period)
+    figures = dashboard_figures.build(period).figures
     key = request.GET.get("figure", "")
     if key not in figures:
         raise Http404

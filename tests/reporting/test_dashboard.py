@@ -86,7 +86,7 @@ def test_figure_csv_of_an_unknown_figure_is_not_found(leader_client, db):
     ],
 )
 def test_presets(leader_client, preset, start, end):
-    period = leader_client.get(DASHBOARD, {"preset": preset}).context["period"]
+    period = leader_client.get(DASHBOARD, {"preset": preset}).context["board"].chosen
     assert (period.start, period.end) == (start, end)
 
 
