@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from akuttilbud import outbox
@@ -18,6 +19,7 @@ from . import exports as export_files
 from . import services
 from .exports.writer import format_cell
 from .forms import (
+    KIND_LABELS,
     CostEntryForm,
     DashboardPeriodForm,
     ExportForm,
@@ -130,7 +132,7 @@ def exports(request):
         {
             "form": form,
             "can_make_linkage_key": request.user.has_role(LEADER),
-            "columns": export_files.COLUMNS,
+            "columns": _column_rows(),
         },
     )
 
@@ -147,6 +149,35 @@ def linkage_key(request):
             export_files.filename("linkage-key", period, dialect),
         )
     return render(request, "reporting/linkage_key.html", {"form": form})
+
+
+# The data dictionary's column types and allowed values, in the page's language; the codes
+# themselves (column names, channel codes, formats) are the files' and stay as they are.
+COLUMN_TYPES = {
+    "integer": gettext_lazy("whole number"),
+    "decimal": gettext_lazy("decimal number"),
+    "text": gettext_lazy("text"),
+    "date": gettext_lazy("date"),
+    "flag": gettext_lazy("flag (1 yes, 0 no)"),
+}
+
+
+def _column_rows():
+    """``[(kind's label, [(column name, type, allowed values)])]`` for the exports page."""
+    return [
+        (
+            KIND_LABELS[kind],
+            [
+                (
+                    column.name,
+                    COLUMN_TYPES.get(column.type, column.type),
+                    _(column.allowed) if column.allowed else "",
+                )
+                for column in columns
+            ],
+        )
+        for kind, columns in export_files.COLUMNS.items()
+    ]
 
 
 def _default_range():
