@@ -38,7 +38,9 @@ PERIODS = [PERIOD, Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1))
 
 def _figures():
     return {
-        (period, key): figure.rows for period in PERIODS for key, figure in dashboard.build(period).items()
+        (period, key): figure.rows
+        for period in PERIODS
+        for key, figure in dashboard.build(period).figures.items()
     }
 
 
