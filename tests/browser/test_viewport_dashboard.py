@@ -1,4 +1,5 @@
-"""The leader's dashboard opens with its headline row whole on a 1366×768 screen.
+"""The leader's dashboard opens with its headline row whole on a 1366×768 screen, and its charts
+draw their labels whole.
 
 Named to run after the tests that restore a serialized database (test_shift, test_screenshots).
 """
@@ -12,6 +13,7 @@ from django.utils import timezone
 from akuttilbud.models import Role
 from reporting.models import CostCategory
 from tests.factories import ContactFactory, PersonFactory, StayFactory, UserFactory
+from tests.reporting.dataset import build as build_dataset
 from tests.reporting.factories import CostEntryFactory
 
 from .conftest import log_in_as
@@ -46,4 +48,55 @@ def test_the_headline_figures_lie_in_one_row_within_the_viewport(live_server, br
         tops.add(round(box["y"]))
     assert len(tops) == 1, tops
     assert page.evaluate("window.scrollY") == 0
+    context.close()
+
+
+# For each chart: its category axis and labels as drawn (each label's widest line's left and right
+# edge), and the canvas's size.
+CHART_LABELS = """() => Array.from(document.querySelectorAll(".reporting-chart canvas")).map(canvas => {
+  const chart = Chart.getChart(canvas);
+  const scale = chart.options.indexAxis === "y" ? chart.scales.y : chart.scales.x;
+  const context = chart.ctx;
+  return {
+    key: canvas.id,
+    width: chart.width,
+    height: chart.height,
+    axis: scale.axis,
+    labels: scale.getLabelItems().map(item => {
+      context.font = item.font.string;
+      const lines = [].concat(item.label);
+      const [x, y] = item.options.translation;
+      const widest = Math.max(...lines.map(line => context.measureText(line).width));
+      const align = item.options.textAlign;
+      const left = align === "center" ? x - widest / 2 : align === "right" ? x - widest : x;
+      return {text: lines.join(" "), left: left, right: left + widest, y: y};
+    }),
+  };
+})"""
+
+
+def test_chart_labels_are_drawn_whole_inside_their_charts(live_server, browser, browser_context_args):
+    build_dataset()
+    user = UserFactory(role=Role.LEADER)
+    context = browser.new_context(**{**browser_context_args, "viewport": {"width": 1366, "height": 768}})
+    page = context.new_page()
+    log_in_as(page, live_server, user)
+    page.goto(f"{live_server.url}/reporting/dashboard/?preset=custom&start=2026-10-01&end=2026-10-31")
+    charts = page.evaluate(CHART_LABELS)
+    assert len(charts) >= 8
+    texts = []
+    for chart in charts:
+        for label in chart["labels"]:
+            assert label["left"] >= 0 and label["right"] <= chart["width"], (chart["key"], label)
+            assert 0 <= label["y"] <= chart["height"], (chart["key"], label)
+            texts.append(label["text"])
+        if chart["axis"] == "x":
+            # Side by side under their bars: neither runs into the next.
+            edges = sorted((label["left"], label["right"]) for label in chart["labels"])
+            for (_left, right), (next_left, _right) in zip(edges, edges[1:], strict=False):
+                assert right <= next_left, (chart["key"], edges)
+    # The longest acuteness label is drawn in full, over several lines.
+    assert any(text.startswith("1 – selvmordstruet") and text.endswith("indlæggelse") for text in texts), (
+        texts
+    )
     context.close()
