@@ -100,3 +100,32 @@ def test_chart_labels_are_drawn_whole_inside_their_charts(live_server, browser, 
         texts
     )
     context.close()
+
+
+# A4's width less the print stylesheet's 18 mm margins, in CSS pixels (96 per inch).
+A4_PRINTABLE_WIDTH = round((210 - 2 * 18) / 25.4 * 96)
+
+
+def test_the_monthly_report_prints_within_an_a4_page(live_server, browser, browser_context_args):
+    build_dataset()
+    user = UserFactory(role=Role.LEADER)
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": A4_PRINTABLE_WIDTH, "height": 900}}
+    )
+    page = context.new_page()
+    log_in_as(page, live_server, user)
+    page.goto(f"{live_server.url}/reporting/dashboard/monthly-report/?month=2026-10")
+    page.emulate_media(media="print")
+    assert not page.locator("header nav").is_visible()
+    assert not page.locator(".reporting-report form").is_visible()
+    assert page.locator("[data-headline=costs] [data-value=current]").inner_text() == "12.500 kr"
+    # Nothing runs past the page's right edge: every table fits the printable width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= A4_PRINTABLE_WIDTH
+    overflowing = page.evaluate(
+        """width => Array.from(document.querySelectorAll(".reporting-report table"))
+            .filter(table => table.getBoundingClientRect().right > width).map(table => table.closest("[id]").id)""",
+        A4_PRINTABLE_WIDTH,
+    )
+    assert overflowing == []
+    assert page.pdf(format="A4")[:4] == b"%PDF"
+    context.close()
