@@ -36,7 +36,7 @@ def _missing(result, key):
 
 def headline(*, overview, calls, beds, follow_ups, wellbeing, costs):
     """The six headline figures from the ``(period, result)`` pairs of the detail figures."""
-    service_level = next(row for row in calls.rows if row[0] == _("Service level (%)"))
+    service_level = next((row for row in calls.rows if row[0] == _("Service level (%)")), [None, None, None])
 
     def item(key, label, unit, pair, value):
         (_now_period, now), (_before_period, before) = pair

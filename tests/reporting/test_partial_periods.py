@@ -145,7 +145,7 @@ def test_a_period_entirely_in_the_past_is_counted_whole(autumn):
 def test_the_page_says_the_period_is_not_over(leader_client, autumn):
     content = leader_client.get(DASHBOARD, {"preset": "this_month"}).content.decode()
     assert "Perioden er ikke slut: tal til og med i dag kl. 13:00." in content
-    assert "Den forrige periode er afkortet til samme længde (2 dage)." in content
+    assert "Den forrige periode sammenlignes over lige så mange dage (2 dage)." in content
     assert "Ingen hel måned i perioden er slut endnu" in content
     over = leader_client.get(DASHBOARD, {"preset": "last_month"}).content.decode()
     assert "Perioden er ikke slut" not in over
