@@ -17,11 +17,11 @@ def register_functions(sender, connection, **kwargs):
     that an expression spells in SQL there (``connection_created``, connected in ``apps.py``):
     each calls the Python rule itself. ``akuttilbud_pseudonym`` and ``akuttilbud_record_key``
     (``reporting.people.Pseudonym`` and ``RecordKey``, pgcrypto's ``hmac()`` on PostgreSQL),
-    ``akuttilbud_age`` (``reporting.people.Age``), ``akuttilbud_local_timestamp`` and the
+    ``akuttilbud_age`` and ``akuttilbud_age_band`` (``reporting.people.Age`` and ``AgeBand``), ``akuttilbud_local_timestamp`` and the
     aggregate ``akuttilbud_ordered_join`` (``akuttilbud.expressions``)."""
     if connection.vendor != "sqlite":
         return
-    from reporting.people import pseudonym, record_key
+    from reporting.people import age_band, pseudonym, record_key
 
     from .cpr import age
     from .expressions import OrderedJoinAggregate, local_timestamp
@@ -47,6 +47,7 @@ def register_functions(sender, connection, **kwargs):
         "akuttilbud_pseudonym": (2, lambda person_id, cpr_index: pseudonym(person_id, cpr_index)),
         "akuttilbud_record_key": (2, lambda kind, record_id: record_key(kind, record_id)),
         "akuttilbud_age": (4, age_on),
+        "akuttilbud_age_band": (1, age_band),
         "akuttilbud_local_timestamp": (1, local),
     }
     for name, (arguments, function) in functions.items():

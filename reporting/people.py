@@ -4,8 +4,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db.models import Case, CharField, Exists, Func, IntegerField, OuterRef, Q, Value, When
-from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
+from django.db.models import CharField, Exists, Func, IntegerField, OuterRef, Q, Value
 
 from akuttilbud import database
 from akuttilbud.expressions import compiled, compose
@@ -28,15 +27,33 @@ def age_band(years):
     raise AssertionError(years)
 
 
+class AgeBand(Func):
+    """``age_band`` of the integer expression ``years`` inside the database, ``years`` computed
+    once: on PostgreSQL the band's place among the bands' lower bounds (``width_bucket``), on
+    SQLite the registered function ``akuttilbud_age_band``, which calls ``age_band`` itself."""
+
+    output_field = CharField()
+    function = "akuttilbud_age_band"
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        pieces = compiled(compiler, self.get_source_expressions(), ["years"])
+        known = AGE_BANDS[:-1]
+        pieces["bands"] = (f"ARRAY[{', '.join(['%s'] * len(known))}]", known)
+        # The lower bound of each band after "<18": the adult bands', then "65+"'s.
+        bounds = ", ".join(str(low) for low in [*(low for low, _high in ADULT_BANDS), ADULT_BANDS[-1][1] + 1])
+        return compose(
+            f"coalesce(({{bands}})[width_bucket({{years}}, ARRAY[{bounds}]) + 1], {{unknown}})",
+            {
+                **pieces,
+                "unknown": ("%s", [AGE_BANDS[-1]]),
+            },
+        )
+
+
 def age_band_expression(years):
     """``age_band`` as an ORM expression over the integer expression ``years``."""
-    return Case(
-        When(IsNull(years, True), then=Value("unknown")),
-        When(LessThan(years, 18), then=Value("<18")),
-        When(GreaterThanOrEqual(years, 65), then=Value("65+")),
-        *[When(LessThanOrEqual(years, high), then=Value(f"{low}-{high}")) for low, high in ADULT_BANDS],
-        output_field=CharField(),
-    )
+    return AgeBand(years)
 
 
 def _digest(message, secret):
@@ -136,12 +153,13 @@ class Age(Func):
         pieces = compiled(compiler, self.get_source_expressions(), names)
 
         def number(date):
+            date = f"({date})::date"  # a NULL parameter has no type of its own
             return f"(date_part('year', {date}) * 10000 + date_part('month', {date}) * 100 + date_part('day', {date}))"
 
         return compose(
             "CASE WHEN {birth_date} IS NOT NULL "
             f"THEN floor(({number('{day}')} - {number('{birth_date}')}) / 10000)::integer "
-            "WHEN {birth_year} IS NOT NULL THEN date_part('year', {day})::integer - {birth_year} - 1 "
+            "WHEN {birth_year} IS NOT NULL THEN date_part('year', ({day})::date)::integer - {birth_year} - 1 "
             "ELSE {stated_age} END",
             pieces,
         )

@@ -50,8 +50,9 @@ def cells(contacts):
     column of ``header("contacts")``, each already the cell's text or number (``None`` empty)."""
     local_date = TruncDate("started_at", tzinfo=timezone.get_default_timezone())
     years = Age(local_date, "person__birth_date", "person__birth_year", "stated_age")
+    # ``Contact.lacks_required_cpr``: an empty blind index is no CPR number, as ``has_cpr`` says.
     lacks_cpr = Q(channel__in=sorted(CHANNELS_NEEDING_CPR)) & (
-        Q(person__isnull=True) | Q(person__cpr_index__isnull=True)
+        Q(person__isnull=True) | Q(person__cpr_index__isnull=True) | Q(person__cpr_index="")
     )
     columns = {
         "schema_version": Value(SCHEMA_VERSION),
