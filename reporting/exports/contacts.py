@@ -47,7 +47,8 @@ def _reasons():
 
 def cells(contacts):
     """``contacts`` (a queryset of contacts) as the file's rows, in start order: one value per
-    column of ``header("contacts")``, each already the cell's text or number (``None`` empty)."""
+    column of ``header("contacts")``, each already the cell's text, number or date (``None``
+    empty)."""
     local_date = TruncDate("started_at", tzinfo=timezone.get_default_timezone())
     years = Age(local_date, "person__birth_date", "person__birth_year", "stated_age")
     # ``Contact.lacks_required_cpr``: an empty blind index is no CPR number, as ``has_cpr`` says.

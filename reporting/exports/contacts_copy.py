@@ -1,6 +1,6 @@
-"""The contacts export on PostgreSQL: the database writes the CSV of ``contacts.cells``'
-queryset itself (``COPY (<its SQL>) TO STDOUT``), so every cell is computed by the same
-expressions as when the queryset is iterated (``contacts.contacts_in_python``).
+"""The contacts export on PostgreSQL: the database writes the CSV of the queryset that
+``contacts.cells`` builds itself (``COPY (<its SQL>) TO STDOUT``), so every cell is computed by
+the same expressions as when the queryset is iterated (``contacts.contacts_in_python``).
 ``tests/reporting/test_export_copy.py`` holds the two to the same bytes.
 """
 
