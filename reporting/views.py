@@ -158,6 +158,7 @@ COLUMN_TYPES = {
     "decimal": gettext_lazy("decimal number"),
     "text": gettext_lazy("text"),
     "date": gettext_lazy("date"),
+    "datetime": gettext_lazy("date and time with UTC offset"),
     "flag": gettext_lazy("flag (1 yes, 0 no)"),
 }
 
