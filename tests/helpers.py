@@ -50,3 +50,30 @@ def postgres_url(name=None):
         port=settings["PORT"] or 5432,
         name=name or settings["NAME"],
     )
+
+
+def at_once(*tasks, timeout=120):
+    """Run each of ``tasks`` in its own thread, all released at the same moment, each with its
+    own database connection; return their results in order and the exceptions they raised."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(tasks))
+    results, errors = [None] * len(tasks), []
+
+    def run(index, task):
+        try:
+            barrier.wait()
+            results[index] = task()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(tasks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results, errors
