@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import lookup_views, views
 
 app_name = "contacts"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:contact_id>/start/", views.contact_start, name="contact_start"),
     path("<int:contact_id>/person/", views.contact_link_person, name="contact_link_person"),
     path("persons/search/", views.person_search, name="person_search"),
+    path("persons/look-up/", lookup_views.person_lookup, name="person_lookup"),
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/<int:person_id>/", views.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", views.person_edit, name="person_edit"),
