@@ -7,9 +7,9 @@ from django.views.decorators.http import require_POST
 
 from akuttilbud.roles import LEADER, STAFF, role_required
 
-from . import lookup
-from .forms import LookUpForm
-from .models import Person
+from ..forms import LookUpForm
+from ..models import Person
+from ..services import lookup
 
 
 @never_cache

@@ -17,8 +17,8 @@ from akuttilbud import phone as phone_module
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
 
-from . import services
-from .models import Callback, Contact, Person
+from ..models import Callback, Contact, Person
+from .persons import search_persons
 
 MATCHES = 8
 # Fewer letters than this find half the register and tell staff nothing.
@@ -53,7 +53,7 @@ def look_up(*, term, user, request=None):
     """The persons ``term`` finds (at most ``MATCHES``), described; the search is audited."""
     if not worth_looking_up(term):
         return []
-    persons = services.search_persons(term=term, user=user, request=request, limit=MATCHES)
+    persons = search_persons(term=term, user=user, request=request, limit=MATCHES)
     return describe(persons, user=user)
 
 
@@ -69,7 +69,7 @@ def similar_to_new(*, name, nickname, user, request=None):
     found = {}
     for term in (name, nickname):
         if worth_looking_up(term):
-            for person in services.search_persons(term=term, user=user, request=request, limit=MATCHES):
+            for person in search_persons(term=term, user=user, request=request, limit=MATCHES):
                 found.setdefault(person.pk, person)
     return describe(list(found.values())[:MATCHES], user=user)
 
