@@ -85,6 +85,8 @@ class WhoMixin:
         self.fields["who"].widget.attrs.update(
             {
                 "autocomplete": "off",
+                # It may hold a CPR or phone number, which a draft never keeps.
+                "data-draft-skip": "",
                 "data-lookup": "who-matches",
                 "aria-controls": "who-matches",
                 "hx-post": reverse_lazy("contacts:person_lookup"),
