@@ -119,7 +119,9 @@ def main():
         client.post("/contacts/persons/look-up/", {"who": term})  # warm the template cache
         median, p95, matches = measure(client, term)
         print(f"| {label} | {matches} | {median:.1f} ms | {p95:.1f} ms |")
-    print(f"Load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores.")
+    print(
+        f"Load average (1 min) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores."
+    )
 
 
 if __name__ == "__main__":

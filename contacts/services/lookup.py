@@ -50,11 +50,12 @@ def worth_looking_up(term):
 
 
 def look_up(*, term, user, request=None):
-    """The persons ``term`` finds (at most ``MATCHES``), described; the search is audited."""
+    """The persons ``term`` finds, described and by name; the search is audited. A term that
+    finds more than ``MATCHES`` shows ``MATCHES`` of them, which staff narrow by typing on."""
     if not worth_looking_up(term):
         return []
-    persons = search_persons(term=term, user=user, request=request, limit=MATCHES)
-    return describe(persons, user=user)
+    persons = search_persons(term=term, user=user, request=request, limit=MATCHES, by_name=False)
+    return describe(sorted(persons, key=_by_name), user=user)
 
 
 def chosen(*, person, user, request=None):
@@ -69,9 +70,13 @@ def similar_to_new(*, name, nickname, user, request=None):
     found = {}
     for term in (name, nickname):
         if worth_looking_up(term):
-            for person in search_persons(term=term, user=user, request=request, limit=MATCHES):
+            for person in search_persons(term=term, user=user, request=request, limit=MATCHES, by_name=False):
                 found.setdefault(person.pk, person)
-    return describe(list(found.values())[:MATCHES], user=user)
+    return describe(sorted(found.values(), key=_by_name)[:MATCHES], user=user)
+
+
+def _by_name(person):
+    return (person.name, person.nickname, person.pk)
 
 
 def describe(persons, *, user):

@@ -21,7 +21,11 @@ def person_lookup(request):
     form = LookUpForm(request.POST)
     term = form.cleaned_data["who"] if form.is_valid() else ""
     matches = lookup.look_up(term=term, user=request.user, request=request)
-    context = {"matches": matches, "searched": lookup.worth_looking_up(term)}
+    context = {
+        "matches": matches,
+        "searched": lookup.worth_looking_up(term),
+        "more": len(matches) >= lookup.MATCHES,
+    }
     return render(request, "contacts/includes/who_matches.html", context)
 
 

@@ -75,6 +75,14 @@ def test_digits_are_looked_up_only_as_a_whole_number(staff_client):
     assert not _searches().exists()
 
 
+def test_matches_are_shown_by_name(staff_client):
+    for name in ("Ole Åby", "Ole Berg", "Ole Andersen"):
+        PersonFactory(name=name)
+    page = _look_up(staff_client, "Ole")
+    assert page.index("Ole Andersen") < page.index("Ole Berg") < page.index("Ole Åby")
+    assert "Flere borgere passer" not in page
+
+
 def test_nothing_found_says_so(staff_client):
     assert "Ingen borger fundet" in _look_up(staff_client, "Zacharias")
 
@@ -117,6 +125,7 @@ def test_the_look_up_costs_the_same_queries_whatever_it_finds(staff_client, djan
     with django_assert_max_num_queries(one):
         page = _look_up(staff_client, "Borger")
     assert page.count('name="person"') == 9  # eight of the nine matches, and "none of them"
+    assert "Flere borgere passer" in page
     with django_assert_max_num_queries(10):
         _look_up(staff_client, "Borger")
 
