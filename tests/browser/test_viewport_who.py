@@ -8,7 +8,7 @@ from akuttilbud.models import AuditAction, AuditEvent, Role
 from contacts.models import Contact, Person
 from tests.factories import ContactFactory, PersonFactory, UserFactory
 
-from .conftest import log_in_as
+from .conftest import log_in_as, run_axe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +66,8 @@ def test_enter_in_who_takes_the_first_match_and_does_not_save(live_server, page)
     page.locator("[name=who]").click()
     page.keyboard.type("Testmand")
     page.wait_for_selector(f"{MATCHES}[value='{ole.pk}']")
+    # The matches are as accessible as the rest of the form (labelled radio buttons).
+    assert run_axe(page) == []
     page.keyboard.press("Enter")
     assert page.is_checked(f"{MATCHES}[value='{ole.pk}']")
     assert page.url.endswith("/contacts/quick/") and not Contact.objects.exists()
@@ -122,3 +124,39 @@ def test_the_arrival_offers_the_person_of_the_same_name(live_server, page):
         page.keyboard.press("Control+Enter")
     assert list(Contact.objects.values_list("person", flat=True)) == [ole.pk, ole.pk]
     assert Person.objects.count() == 1
+
+
+def test_a_new_call_started_from_the_person_page(live_server, page):
+    ole = PersonFactory(name="Ole Testmand")
+    log_in_as(page, live_server, UserFactory(role=Role.STAFF))
+    page.goto(f"{live_server.url}/contacts/persons/{ole.pk}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Nyt opkald med borgeren").click()
+    assert page.is_checked(f"{MATCHES}[value='{ole.pk}']")
+    _focused(page, "element.name === 'summary'")
+    page.keyboard.press("3")
+    page.keyboard.type("Ringede selv tilbage")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert Contact.objects.get(summary="Ringede selv tilbage").person_id == ole.pk
+
+
+def test_new_citizen_with_a_cpr_that_exists_is_linked_to_the_contact(live_server, page):
+    existing = PersonFactory(name="Jonas Holm", cpr=CPR)
+    contact = ContactFactory(person=None, summary="Ringede anonymt")
+    log_in_as(page, live_server, UserFactory(role=Role.STAFF))
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Ny borger").click()
+    page.fill("[name=cpr]", "010190-1234")
+    page.fill("[name=name]", "Jonas")
+    page.select_option("[name=psychiatry_contact]", "unknown")
+    with page.expect_navigation():
+        page.locator("main form[novalidate] button[type=submit]").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Knyt til denne henvendelse").click()
+    assert page.url.endswith(f"/contacts/{contact.pk}/")
+    contact.refresh_from_db()
+    assert contact.person_id == existing.pk
+    assert Person.objects.count() == 1
+    assert "Jonas Holm" in page.inner_text("main")
