@@ -8,11 +8,16 @@ Where a figure lives, from its rule to its test:
   (``age_band`` in Python, ``age_band_expression`` for the ORM) and the pseudonym (``pseudonym``
   in Python, ``Pseudonym`` for the ORM: pgcrypto's ``hmac()`` on PostgreSQL, a registered
   function on SQLite) in ``people``; a wait in minutes in ``exports.contacts.minutes``.
-- **Per-day summaries** (``models``: ``ContactDay`` … ``FollowUpDay``, their monthly rollups on
-  the shared ``ContactCounts``/``WaitCounts`` bases): ``summaries`` says which days are stale and
-  brings them up to date before a figure reads them (``ensure``, ``fresh``, the nightly
-  ``refresh``); ``counting`` counts a day's records into the tables. Tests:
-  ``tests/reporting/test_summaries.py``.
+- **Per-day summaries** (``models``: ``ContactDay`` … ``FollowUpDay`` on ``PerDay``, the monthly
+  rollups on ``PerMonth``, a day table and its rollup sharing one base of counts such as
+  ``ContactCounts``): the services that write contacts, persons, plans, follow-ups and referrals
+  mark the days they change in their own transaction (``summaries.contact_changed``,
+  ``persons_changed``, ``referral_changed``, ``plan_changed``, ``follow_up_changed``; the rule
+  of what changes which day is in ``summaries``' docstring); ``summaries`` says which days are
+  stale and brings them up to date before a figure reads them (``ensure``, ``fresh``, the
+  nightly ``refresh``); ``counting`` counts a day's records into the tables. Tests:
+  ``tests/reporting/test_summaries.py``, ``test_summary_marks.py`` (every write service against
+  a full recount).
 - **Figures**: ``figures`` (contacts, citizens, channels, reasons, the heat map, waits, under 18,
   missing CPR numbers, plans per walk-in, costs, the monthly trend) and ``care_figures`` (bed
   occupancy, follow-ups, referrals, SWEMWBS), each a function of a period. Tests:
