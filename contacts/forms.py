@@ -104,7 +104,9 @@ class WhoMixin:
             required=False,
             widget=forms.HiddenInput,
         )
-        self.order_fields(self.who_after)
+        # First: who before what. The quick log's line keeps the focus, and Tab from it still
+        # leads to the acuteness (keys.js); Shift+Tab leads from it to "Who".
+        self.order_fields(["who", "person"])
 
     def clean(self):
         cleaned = super().clean()
@@ -123,9 +125,6 @@ class QuickLogForm(WhoMixin, OnceTokenMixin, forms.Form):
     # The phone line's call this log describes (telephony.desk); empty without a phone system.
     call = forms.IntegerField(required=False, widget=forms.HiddenInput(), min_value=1, max_value=2**62)
 
-    # Right after the line, so Tab leads from the line to the look-up.
-    who_after = ["summary", "who", "person"]
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["summary"].widget.attrs["autofocus"] = True
@@ -143,7 +142,6 @@ class QuickLogForm(WhoMixin, OnceTokenMixin, forms.Form):
 
 
 class ArrivalForm(WhoMixin, OnceTokenMixin, forms.Form):
-    who_after = ["who", "person"]
     # Set when staff saw the persons of the same name and chose to register a new one.
     new_person = forms.BooleanField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=120, required=False)

@@ -34,7 +34,7 @@ def test_a_known_caller_found_and_linked_with_the_shortcuts(live_server, page):
     page.keyboard.press("2")
     keys += 1
     page.keyboard.type("Ringede igen om naboen")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
     keys += 1
     _focused(page, "element.name === 'who'")
     page.keyboard.type("Ole T")  # the search term
