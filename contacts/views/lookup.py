@@ -10,6 +10,7 @@ from akuttilbud.roles import LEADER, STAFF, role_required
 from ..forms import LookUpForm
 from ..models import Person
 from ..services import lookup
+from . import _int_or_none
 
 
 @never_cache
@@ -34,10 +35,7 @@ def opened_for(request):
     person_id = request.GET.get("person", "")
     if not person_id:
         return None
-    return get_object_or_404(
-        Person.objects.visible_to(request.user),
-        pk=int(person_id) if person_id.isdigit() and len(person_id) < 12 else 0,
-    )
+    return get_object_or_404(Person.objects.visible_to(request.user), pk=_int_or_none(person_id))
 
 
 def who_context(request, form, suggested=()):
