@@ -154,6 +154,20 @@ TARGETS = {
         ),
     ),
     "person look-up": ("contacts:person_lookup", (), "staff", "post", lambda r: {"who": "Jonas"}),
+    "quick log opened for a person": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "get",
+        lambda r: {"person": str(r["person_id"])},
+    ),
+    "arrival opened for a person": (
+        "contacts:arrival",
+        (),
+        "staff",
+        "get",
+        lambda r: {"person": str(r["person_id"])},
+    ),
     "contact save": (
         "contacts:contact_detail",
         ("contact_id",),

@@ -210,6 +210,22 @@ def test_a_nickname_alone_is_matched_too(staff_client):
     assert not Contact.objects.exists()
 
 
+def test_the_persons_of_the_same_name_cost_the_same_queries_however_many(
+    staff_client, django_assert_max_num_queries
+):
+    PersonFactory(name="Ole Testmand")
+    with CaptureQueriesContext(connection) as one:
+        _arrive(staff_client, name="Ole Testmand", nickname="Ravnen")
+    for _ in range(12):
+        person = PersonFactory(name="Ole Testmand", nickname="Ravnen")
+        ContactFactory(person=person)
+        PlanFactory(person=person)
+    with django_assert_max_num_queries(len(one)):
+        page = _arrive(staff_client, name="Ole Testmand", nickname="Ravnen").content.decode()
+    assert page.count('name="person"') == 8
+    assert Contact.objects.count() == 12  # their own, and no arrival yet
+
+
 def test_staff_can_confirm_a_new_person_of_the_same_name(staff_client):
     PersonFactory(name="Ole Testmand")
     assert _arrive(staff_client, name="Ole Testmand", new_person="on").status_code == 302
