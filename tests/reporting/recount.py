@@ -22,7 +22,9 @@ PERIODS = [
 def figures(periods=PERIODS):
     """Every figure's rows of every period, through the summaries as they stand."""
     return {
-        (period, key): figure.rows for period in periods for key, figure in dashboard.build(period).items()
+        (period, key): figure.rows
+        for period in periods
+        for key, figure in dashboard.build(period).figures.items()
     }
 
 
