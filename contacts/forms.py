@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -59,7 +60,61 @@ def datetime_field(label, *, required=False, help_text=""):
     )
 
 
-class QuickLogForm(OnceTokenMixin, forms.Form):
+class LookUpForm(forms.Form):
+    """What the "Who" field posts while staff type (``WhoMixin``)."""
+
+    who = forms.CharField(required=False, max_length=100)
+
+
+class WhoMixin:
+    """A form's "Who": a name, nickname, CPR or phone number the citizen is looked up by while
+    staff type (only looked up, never saved), and the person chosen among the matches, which
+    the page shows as radio buttons named ``person`` (templates/contacts/includes/who_matches.html).
+
+    ``persons`` are those the user may choose (``Person.objects.visible_to(user)``).
+    """
+
+    def __init__(self, *args, persons=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["who"] = forms.CharField(
+            label=_("Who"),
+            required=False,
+            max_length=100,
+            help_text=_("Name, nickname, CPR or phone number. Arrow down chooses among the citizens found."),
+        )
+        self.fields["who"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                # It may hold a CPR or phone number, which a draft never keeps.
+                "data-draft-skip": "",
+                "data-lookup": "who-matches",
+                "aria-controls": "who-matches",
+                "hx-post": reverse_lazy("contacts:person_lookup"),
+                "hx-trigger": "input changed delay:250ms, search",
+                "hx-target": "#who-matches",
+                "hx-swap": "outerHTML",
+                # Only the term: the CPR or number typed goes in the body of a POST, never a URL.
+                "hx-params": "who",
+                "hx-sync": "this:replace",
+            }
+        )
+        self.fields["person"] = forms.ModelChoiceField(
+            label=_("Citizen"),
+            queryset=persons if persons is not None else Person.objects.none(),
+            required=False,
+            widget=forms.HiddenInput,
+        )
+        # First: who before what. The quick log's line keeps the focus, and Tab from it still
+        # leads to the acuteness (keys.js); Shift+Tab leads from it to "Who".
+        self.order_fields(["who", "person"])
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.pop("who", None)
+        return cleaned
+
+
+class QuickLogForm(WhoMixin, OnceTokenMixin, forms.Form):
     # The line first: staff type while they listen, then pick acuteness; the channel is nearly always phone.
     summary = forms.CharField(label=_("In one line"), max_length=300)
     acuteness = forms.TypedChoiceField(
@@ -86,7 +141,9 @@ class QuickLogForm(OnceTokenMixin, forms.Form):
         return answered_at
 
 
-class ArrivalForm(OnceTokenMixin, forms.Form):
+class ArrivalForm(WhoMixin, OnceTokenMixin, forms.Form):
+    # Set when staff saw the persons of the same name and chose to register a new one.
+    new_person = forms.BooleanField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=120, required=False)
     nickname = forms.CharField(label=_("Nickname"), max_length=60, required=False)
     stated_age = forms.IntegerField(
@@ -96,7 +153,7 @@ class ArrivalForm(OnceTokenMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"].widget.attrs["autofocus"] = True
+        self.fields["who"].widget.attrs["autofocus"] = True
 
 
 class ChecklistField(forms.ModelMultipleChoiceField):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import board, callbacks, contacts, persons, stays
+from .views import board, callbacks, contacts, lookup, persons, stays
 
 app_name = "contacts"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:contact_id>/start/", contacts.contact_start, name="contact_start"),
     path("<int:contact_id>/person/", contacts.contact_link_person, name="contact_link_person"),
     path("persons/search/", persons.person_search, name="person_search"),
+    path("persons/look-up/", lookup.person_lookup, name="person_lookup"),
     path("persons/new/", persons.person_create, name="person_create"),
     path("persons/<int:person_id>/", persons.person_detail, name="person_detail"),
     path("persons/<int:person_id>/edit/", persons.person_edit, name="person_edit"),

@@ -50,7 +50,7 @@ def call_to_describe(user, call_id):
     return live_call(user)
 
 
-def log_call(*, user, session, channel, acuteness, summary, request=None):
+def log_call(*, user, session, channel, acuteness, summary, person=None, request=None):
     """The quick log of a call: one contact with the call's times, linked to the call.
 
     Saved twice (a second tab, a retry with another token) it returns the first contact.
@@ -66,6 +66,7 @@ def log_call(*, user, session, channel, acuteness, summary, request=None):
                 "channel": channel,
                 "direction": Direction.INCOMING,
                 "caller_role": CallerRole.CITIZEN,
+                "person": person,
                 "acuteness": acuteness,
                 "summary": summary,
                 "started_at": session.ringing_at,

@@ -79,6 +79,45 @@ TARGETS = {
         "post",
         lambda r: {**_fields(ArrivalForm), "name": "Ny", "arrived_at": "2026-03-07 13:00"},
     ),
+    "arrival of a person chosen": (
+        "contacts:arrival",
+        (),
+        "staff",
+        "post",
+        lambda r: {**_fields(ArrivalForm), "who": "Jonas", "person": str(r["person_id"])},
+    ),
+    "arrival as a new person": (
+        "contacts:arrival",
+        (),
+        "staff",
+        "post",
+        lambda r: {**_fields(ArrivalForm), "name": "Jonas", "nickname": "Ravnen", "new_person": "on"},
+    ),
+    "quick log of a person chosen": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "post",
+        lambda r: (
+            {**_fields(QuickLogForm), "summary": "Ringede", "acuteness": "2", "channel": "phone"}
+            | {"who": "0101901234", "person": str(r["person_id"])}
+        ),
+    ),
+    "person look-up": ("contacts:person_lookup", (), "staff", "post", lambda r: {"who": "Jonas"}),
+    "quick log opened for a person": (
+        "contacts:quick_log",
+        (),
+        "staff",
+        "get",
+        lambda r: {"person": str(r["person_id"])},
+    ),
+    "arrival opened for a person": (
+        "contacts:arrival",
+        (),
+        "staff",
+        "get",
+        lambda r: {"person": str(r["person_id"])},
+    ),
     "contact save": (
         "contacts:contact_detail",
         ("contact_id",),

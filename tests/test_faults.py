@@ -51,7 +51,7 @@ def test_broker_down_a_quick_log_is_saved_and_the_user_sees_the_normal_redirect(
     )
     contact = Contact.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("contacts:contact_detail", args=[contact.pk])
+    assert response["Location"] == reverse("contacts:board")
     assert contact.summary == "Ringede om søvn"
     assert staff_client.get(response["Location"]).status_code == 200
 

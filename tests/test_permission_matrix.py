@@ -62,6 +62,7 @@ EXPECTED = {
     "contacts:contact_start": _desk(405, 405),
     "contacts:contact_link_person": _desk(405, 405),
     "contacts:person_search": _desk(),
+    "contacts:person_lookup": _desk(405, 405),
     "contacts:person_create": _desk(),
     "contacts:person_detail": _desk(),
     "contacts:person_edit": _desk(),

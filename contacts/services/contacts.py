@@ -58,8 +58,9 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     return contact
 
 
-def quick_log(*, user, channel, acuteness, summary, answered_at=None, now=None, request=None):
-    """Save a call taken at the desk: answered when the key was pressed, ended now."""
+def quick_log(*, user, channel, acuteness, summary, answered_at=None, person=None, now=None, request=None):
+    """Save a call taken at the desk: answered when the key was pressed, ended now; tied to
+    ``person`` when staff found the caller."""
     now = now or timezone.now()
     answered_at = answered_at or now
     return log_contact(
@@ -69,6 +70,7 @@ def quick_log(*, user, channel, acuteness, summary, answered_at=None, now=None, 
             "channel": channel,
             "direction": Direction.INCOMING,
             "caller_role": CallerRole.CITIZEN,
+            "person": person,
             "acuteness": acuteness,
             "summary": summary,
             "started_at": answered_at,

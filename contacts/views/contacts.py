@@ -21,14 +21,12 @@ from ..forms import ArrivalForm, ContactForm, ConversationForm, QuickLogForm
 from ..models import CPR_MISSING_REASON, Contact, CrisisConversation, Person
 from ..pagination import CappedPaginator
 from ..services import contacts as contact_services
+from ..services import lookup
 from ..services import persons as person_services
 from . import _int_or_none
+from .lookup import opened_for, who_context
 
 CONTACTS_PER_PAGE = 50
-
-
-def _contact_url(contact):
-    return reverse("contacts:contact_detail", args=[contact.pk])
 
 
 def _save_quick_log(request, data, call):
@@ -40,6 +38,7 @@ def _save_quick_log(request, data, call):
             channel=data["channel"],
             acuteness=data["acuteness"],
             summary=data["summary"],
+            person=data["person"],
             request=request,
         )
     data = {name: value for name, value in data.items() if name != "call"}
@@ -49,9 +48,15 @@ def _save_quick_log(request, data, call):
 @role_required(STAFF, LEADER)
 def quick_log(request):
     """The quick log. While a call is live on the user's extension (or one is asked for with
-    ``?call=``) it describes that call, with the call's own times."""
+    ``?call=``) it describes that call, with the call's own times. Saved, it leads back to the
+    board, whose "New call" has the focus for the next caller."""
     form = QuickLogForm(
-        request.POST or None, initial={"answered_at": timezone.now().isoformat(timespec="seconds")}
+        request.POST or None,
+        initial={
+            "answered_at": timezone.now().isoformat(timespec="seconds"),
+            "person": opened_for(request),
+        },
+        persons=Person.objects.visible_to(request.user),
     )
     if request.method == "POST":
         call_id = form.cleaned_data.get("call") if form.is_valid() else None
@@ -65,10 +70,8 @@ def quick_log(request):
                 form,
                 save=lambda: _save_quick_log(request, form.cleaned_data, call),
                 # "Save and new call" leads to an empty form for the next caller.
-                url_for=(
-                    (lambda contact: reverse("contacts:quick_log"))
-                    if "then_new" in request.POST
-                    else _contact_url
+                url_for=lambda contact: reverse(
+                    "contacts:quick_log" if "then_new" in request.POST else "contacts:board"
                 ),
                 message=_("The contact was saved. You can complete it from today's list."),
             )
@@ -77,26 +80,42 @@ def quick_log(request):
         answered_at = call.answered_at.isoformat(timespec="seconds")
     else:
         answered_at = form["answered_at"].value() or timezone.now().isoformat(timespec="seconds")
-    return render(
-        request, "contacts/quick_log.html", {"form": form, "answered_at": answered_at, "call": call}
-    )
+    context = {"form": form, "answered_at": answered_at, "call": call, **who_context(request, form)}
+    return render(request, "contacts/quick_log.html", context)
 
 
 @role_required(STAFF, LEADER)
 def arrival(request):
-    form = ArrivalForm(request.POST or None)
+    """Put a walk-in on the board, tied to the person chosen under "Who". A new person is made
+    only after staff have seen those already registered by the name or nickname typed."""
+    form = ArrivalForm(
+        request.POST or None,
+        initial={"person": opened_for(request)},
+        persons=Person.objects.visible_to(request.user),
+    )
+    suggested = []
     if request.method == "POST" and form.is_valid():
-        with ServiceErrors(form):
-            return save_once(
-                request,
-                form,
-                save=lambda: contact_services.register_arrival(
-                    user=request.user, request=request, **form.cleaned_data
-                ),
-                url_for=lambda contact: reverse("contacts:board"),
-                message=_("The arrival was registered."),
+        data = {name: value for name, value in form.cleaned_data.items() if name != "new_person"}
+        if data["person"] is None and not form.cleaned_data["new_person"]:
+            suggested = lookup.similar_to_new(
+                name=data["name"], nickname=data["nickname"], user=request.user, request=request
             )
-    return render(request, "contacts/arrival.html", {"form": form})
+        if suggested:
+            form.add_error(
+                None, _("Citizens of that name are already registered: choose one, or register a new person.")
+            )
+        else:
+            with ServiceErrors(form):
+                return save_once(
+                    request,
+                    form,
+                    save=lambda: contact_services.register_arrival(
+                        user=request.user, request=request, **data
+                    ),
+                    url_for=lambda contact: reverse("contacts:board"),
+                    message=_("The arrival was registered."),
+                )
+    return render(request, "contacts/arrival.html", {"form": form, **who_context(request, form, suggested)})
 
 
 @role_required(STAFF, LEADER)

@@ -59,6 +59,14 @@ def test_every_name_search_hit_is_in_its_report(staff_client, reporter):
     assert reported(reporter, hans) == [(AuditAction.SEARCH, "sara")]
 
 
+def test_the_desks_who_look_up_is_in_the_report_of_every_match(staff_client, reporter):
+    hanne, hans = PersonFactory(name="Hanne Holm"), PersonFactory(name="Hans Holm", cpr=CPR)
+    staff_client.post(reverse("contacts:person_lookup"), {"who": "Holm"})
+    staff_client.post(reverse("contacts:person_lookup"), {"who": CPR})
+    assert reported(reporter, hanne) == [(AuditAction.SEARCH, "sara")]
+    assert reported(reporter, hans) == [(AuditAction.SEARCH, "sara")] * 2
+
+
 def test_creating_a_person_with_a_taken_cpr_is_a_disclosure_of_the_holder(staff_client, reporter):
     holder = PersonFactory(cpr=CPR, name="Hanne Holm")
     response = staff_client.post(

@@ -50,7 +50,9 @@ def _staff_logs_a_phone_call_with_the_keyboard_only(page):
     call = Contact.objects.get(summary="Ringede anonymt om uro og søvnløshed")
     assert (call.channel, call.person_id, call.staff.username) == (Channel.PHONE, None, "sara")
     assert call.acuteness == 2
-    assert page.url.endswith(f"/contacts/{call.pk}/")
+    # Back on the board, ready for the next caller.
+    assert page.url.endswith("/contacts/board/")
+    assert page.evaluate("document.activeElement.id") == "new-call"
 
 
 def _staff_registers_a_walk_in_and_starts_the_conversation(page, live_server):

@@ -14,7 +14,7 @@ from reporting.periods import Period
 from telephony import desk, services
 from telephony.models import CallSession, TelephonySettings
 from telephony.tasks import save_undescribed_calls_task
-from tests.factories import UserFactory
+from tests.factories import PersonFactory, UserFactory
 from tests.helpers import require_postgres, with_token
 
 from .factories import ExtensionFactory
@@ -109,18 +109,26 @@ def test_a_quick_log_saved_while_a_call_is_live_on_the_extension_attaches_to_it(
 
 def test_a_quick_log_without_a_phone_system_makes_a_contact_as_before(staff_client):
     response = _quick_log(staff_client)
-    contact = Contact.objects.get()
-    assert response.url == reverse("contacts:contact_detail", args=[contact.pk])
+    assert Contact.objects.count() == 1
+    assert response.url == reverse("contacts:board")
     assert not CallSession.objects.exists()
 
 
-def test_a_call_asked_for_that_was_described_already_leads_to_its_contact(staff_client, desk_phone):
+def test_a_call_described_with_the_caller_found_under_who_is_tied_to_them(staff_client, desk_phone):
+    caller = PersonFactory(name="Ole Testmand")
+    call = _answered("c5")
+    _quick_log(staff_client, call=str(call.pk), who="Ole", person=str(caller.pk))
+    call.refresh_from_db()
+    assert call.contact.person == caller
+
+
+def test_a_call_asked_for_that_was_described_already_is_not_described_twice(staff_client, desk_phone):
     call = _answered("c4")
     _quick_log(staff_client, call=str(call.pk))
     record("c4", "ended", timezone.now())
     response = _quick_log(staff_client, call=str(call.pk))
     assert Contact.objects.count() == 1
-    assert response.url == reverse("contacts:contact_detail", args=[Contact.objects.get().pk])
+    assert response.url == reverse("contacts:board")
 
 
 def _ended_call(call_id, minutes_ago):
