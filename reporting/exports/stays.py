@@ -3,7 +3,8 @@
 from django.utils import timezone
 
 from .. import queries
-from ..care_figures import nights_in_period
+from ..care_figures import meals_in_period, nights_in_period
+from ..people import record_key
 from .columns import CHUNK_SIZE
 from .persons import PERSON_FIELDS, local_date, person_columns
 
@@ -34,13 +35,16 @@ def rows(period):
         check_out_date = local_date(check_out)
         row = person_columns(check_in_date, person_id, cpr_index, birth_date, birth_year, municipality)
         row.update(
-            stay_id=stay_id,
+            stay_key=record_key("stay", stay_id),
             bed=bed,
             check_in_date=check_in_date,
+            check_in_at=check_in,
             check_out_date=check_out_date,
+            check_out_at=check_out,
             nights=((check_out_date or today) - check_in_date).days,
             nights_in_period=nights_in_period(check_in, check_out, period, today),
             meals=meals,
+            meals_in_period=meals_in_period(check_in, meals, period),
             lacks_cpr=cpr_index is None,
         )
         yield row
