@@ -12,16 +12,23 @@ from django.db import connection
 
 def register_functions(sender, connection, **kwargs):
     """Give each new SQLite connection the functions PostgreSQL has built in or by extension
-    (``connection_created``, connected in ``apps.py``): ``akuttilbud_pseudonym``, which
-    ``reporting.people.Pseudonym`` calls where PostgreSQL uses pgcrypto's ``hmac()``."""
+    (``connection_created``, connected in ``apps.py``): ``akuttilbud_pseudonym`` and
+    ``akuttilbud_record_key``, which ``reporting.people.Pseudonym`` and ``RecordKey`` call where
+    PostgreSQL uses pgcrypto's ``hmac()``."""
     if connection.vendor != "sqlite":
         return
-    from reporting.people import pseudonym
+    from reporting.people import pseudonym, record_key
 
     connection.connection.create_function(
         "akuttilbud_pseudonym",
         2,
         lambda person_id, cpr_index: pseudonym(person_id, cpr_index),
+        deterministic=True,
+    )
+    connection.connection.create_function(
+        "akuttilbud_record_key",
+        2,
+        lambda kind, record_id: record_key(kind, record_id),
         deterministic=True,
     )
 

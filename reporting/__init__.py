@@ -5,9 +5,10 @@ Where a figure lives, from its rule to its test:
 - **Records of a period**: ``queries`` (one function per kind: ``contacts``, ``stays``,
   ``follow_ups``, …), shared by the dashboard and the exports; periods and presets in ``periods``.
 - **Rules written once**: a citizen's age in ``akuttilbud.cpr.age``; the age band
-  (``age_band`` in Python, ``age_band_expression`` for the ORM) and the pseudonym (``pseudonym``
-  in Python, ``Pseudonym`` for the ORM: pgcrypto's ``hmac()`` on PostgreSQL, a registered
-  function on SQLite) in ``people``; a wait in minutes in ``exports.contacts.minutes``.
+  (``age_band`` in Python, ``age_band_expression`` for the ORM), the pseudonym and the record key
+  (``pseudonym`` and ``record_key`` in Python, ``Pseudonym`` and ``RecordKey`` for the ORM:
+  pgcrypto's ``hmac()`` on PostgreSQL, a registered function on SQLite) in ``people``; a wait or
+  duration in whole seconds in ``akuttilbud.expressions.WholeSeconds``.
 - **Per-day summaries** (``models``: ``ContactDay`` … ``FollowUpDay``, their monthly rollups on
   the shared ``ContactCounts``/``WaitCounts`` bases): ``summaries`` says which days are stale and
   brings them up to date before a figure reads them (``ensure``, ``fresh``, the nightly

@@ -38,6 +38,13 @@ def age_band_expression(years):
     )
 
 
+def _digest(message, secret):
+    """The first ``PSEUDONYM_LENGTH`` hex characters of HMAC-SHA256 of ``message`` keyed with the
+    export secret: the one rule of a pseudonym and a record key (``_hmac_sql`` in PostgreSQL)."""
+    key = (secret or settings.EXPORT_PSEUDONYM_SECRET).encode()
+    return hmac.digest(key, message.encode(), hashlib.sha256).hex()[:PSEUDONYM_LENGTH]
+
+
 def pseudonym(person_id, cpr_index, *, secret=None):
     """16 hex characters of HMAC-SHA256 over the CPR blind index (or ``person:<id>`` without a CPR).
 
@@ -46,9 +53,7 @@ def pseudonym(person_id, cpr_index, *, secret=None):
     """
     if person_id is None:
         return ""
-    key = (secret or settings.EXPORT_PSEUDONYM_SECRET).encode()
-    message = (cpr_index or f"person:{person_id}").encode()
-    return hmac.digest(key, message, hashlib.sha256).hex()[:PSEUDONYM_LENGTH]
+    return _digest(cpr_index or f"person:{person_id}", secret)
 
 
 def record_key(kind, record_id, *, secret=None):
@@ -57,18 +62,27 @@ def record_key(kind, record_id, *, secret=None):
     every file, so files join exactly without carrying the system's own numbers. Empty for none."""
     if record_id is None:
         return ""
-    key = (secret or settings.EXPORT_PSEUDONYM_SECRET).encode()
-    return hmac.digest(key, f"{kind}:{record_id}".encode(), hashlib.sha256).hex()[:PSEUDONYM_LENGTH]
+    return _digest(f"{kind}:{record_id}", secret)
 
 
-# The setting ``Pseudonym`` reads its key from on PostgreSQL, local to the transaction
-# (``bind_pseudonym_key``), so the key never appears in a statement's text.
+# The setting ``Pseudonym`` and ``RecordKey`` read their key from on PostgreSQL, local to the
+# transaction (``bind_pseudonym_key``), so the key never appears in a statement's text.
 KEY_SETTING = "akuttilbud.pseudonym_key"
 
 
 def bind_pseudonym_key():
-    """Make ``Pseudonym`` computable for the rest of the transaction (call it inside one)."""
+    """Make ``Pseudonym`` and ``RecordKey`` computable for the rest of the transaction (call it
+    inside one)."""
     database.set_for_transaction(KEY_SETTING, settings.EXPORT_PSEUDONYM_SECRET.encode().hex())
+
+
+def _hmac_sql(message):
+    """``_digest`` in PostgreSQL (pgcrypto's ``hmac()``) of the text expression ``message``."""
+    return (  # constants and compiled expressions only
+        f"substring(encode(hmac(convert_to({message}, 'UTF8'), "  # noqa: S608
+        f"(SELECT decode(current_setting('{KEY_SETTING}'), 'hex')), 'sha256'), 'hex') "
+        f"FROM 1 FOR {PSEUDONYM_LENGTH})"
+    )
 
 
 class Pseudonym(Func):
@@ -79,17 +93,33 @@ class Pseudonym(Func):
 
     output_field = CharField()
     function = "akuttilbud_pseudonym"
+    arity = 2
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        template = (  # constants and compiled expressions only
-            "CASE WHEN %(person_id)s IS NULL THEN '' ELSE substring(encode(hmac(convert_to("  # noqa: S608
-            "coalesce(nullif(%(cpr_index)s, ''), 'person:' || %(person_id)s), 'UTF8'), "
-            f"(SELECT decode(current_setting('{KEY_SETTING}'), 'hex')), 'sha256'), 'hex') "
-            f"FROM 1 FOR {PSEUDONYM_LENGTH}) END"
-        )
         (person_id, person_params), (cpr_index, cpr_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        sql = template % {"person_id": person_id, "cpr_index": cpr_index}
-        # person_id appears twice in the template; its parameters (none for a column) with it.
+        message = f"coalesce(nullif({cpr_index}, ''), 'person:' || {person_id})"
+        sql = f"CASE WHEN {person_id} IS NULL THEN '' ELSE {_hmac_sql(message)} END"
+        # person_id appears twice; its parameters (none for a column) with it each time.
         return sql, (*person_params, *cpr_params, *person_params)
+
+
+class RecordKey(Func):
+    """``record_key`` of the record of ``kind`` whose id is the expression ``record_id``, inside
+    the database: the same HMAC as ``Pseudonym`` on PostgreSQL; on SQLite the registered function
+    ``akuttilbud_record_key``, which calls ``record_key`` itself."""
+
+    output_field = CharField()
+    function = "akuttilbud_record_key"
+
+    def __init__(self, kind, record_id, **extra):
+        super().__init__(Value(kind), record_id, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (kind, kind_params), (record_id, id_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        message = f"{kind} || ':' || {record_id}"
+        sql = f"CASE WHEN {record_id} IS NULL THEN '' ELSE {_hmac_sql(message)} END"
+        return sql, (*id_params, *kind_params, *id_params)

@@ -5,31 +5,22 @@ Three queries however many rows: the contacts, their reasons in the same order (
 row), and the persons who had a contact before the period.
 """
 
-from decimal import Decimal
 from itertools import islice
 
 from django.conf import settings
-from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef
-from django.db.models.functions import Coalesce, ExtractHour, ExtractMinute, TruncDate
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from akuttilbud.cpr import age
+from akuttilbud.expressions import WholeSeconds
 from contacts.models import CHANNELS_NEEDING_CPR, Contact, Person
 
 from .. import queries
-from ..people import age_band, pseudonym
+from ..people import age_band, pseudonym, record_key
 from .columns import CHUNK_SIZE, SCHEMA_VERSION, header
 from .persons import PERSON_FIELDS
 from .writer import write_chunks
-
-
-def minutes(delta, decimal_separator):
-    """A wait or duration (a timedelta) as minutes to a tenth, rounded half to even, as text with
-    ``decimal_separator``; ``None`` stays empty. ``contacts_copy._minutes_sql`` is this rule in SQL."""
-    if delta is None:
-        return None
-    text = str((Decimal(delta.total_seconds()) / 60).quantize(Decimal("0.1")))
-    return text if decimal_separator == "." else text.replace(".", decimal_separator)
 
 
 def _contact_chunks(period, dialect):
@@ -37,27 +28,22 @@ def _contact_chunks(period, dialect):
 
     Three queries however many rows: the contacts, their reasons in the same order (merged row by
     row), and the persons who had a contact before the period. The database hands over each
-    contact's local date, hour and minute and its wait and duration as intervals, so no row pays
-    for a time-zone conversion or an aware datetime in Python.
+    contact's local date and its wait and duration in whole seconds (``WholeSeconds``, the
+    dashboard's rule).
     """
     zone = timezone.get_default_timezone()
     in_period = queries.contacts(period)
     contacts = (
         in_period.annotate(
             local_date=TruncDate("started_at", tzinfo=zone),
-            local_hour=ExtractHour("started_at", tzinfo=zone),
-            local_minute=ExtractMinute("started_at", tzinfo=zone),
-            wait=ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField()),
-            duration=ExpressionWrapper(
-                F("ended_at") - Coalesce("answered_at", "started_at"), output_field=DurationField()
-            ),
+            wait=WholeSeconds("answered_at", "started_at"),
+            duration=WholeSeconds("ended_at", Coalesce("answered_at", "started_at")),
         )
         .order_by("started_at", "id")
         .values_list(
             "id",
             "local_date",
-            "local_hour",
-            "local_minute",
+            "started_at",
             "wait",
             "duration",
             "channel",
@@ -89,7 +75,6 @@ def _contact_chunks(period, dialect):
         .filter(Exists(Contact.objects.filter(person=OuterRef("pk"), started_at__lt=period.start_at)))
         .values_list("pk", flat=True)
     )
-    separator = dialect.decimal_separator
     secret = settings.EXPORT_PSEUDONYM_SECRET
     next_reason = next(reasons, None)
     while chunk := list(islice(contacts, CHUNK_SIZE)):
@@ -97,8 +82,7 @@ def _contact_chunks(period, dialect):
         for (
             contact_id,
             day,
-            hour,
-            minute,
+            started_at,
             wait,
             duration,
             channel,
@@ -125,10 +109,10 @@ def _contact_chunks(period, dialect):
             lines.append(
                 (
                     SCHEMA_VERSION,
-                    contact_id,
+                    record_key("contact", contact_id, secret=secret),
                     pseudonym(person_id, cpr_index, secret=secret),
                     day.isoformat(),
-                    f"{hour:02d}:{minute:02d}",
+                    timezone.localtime(started_at, zone).isoformat(timespec="seconds"),
                     channel,
                     direction,
                     caller_role,
@@ -142,8 +126,8 @@ def _contact_chunks(period, dialect):
                     municipality,
                     "1" if first_contact else "0",
                     psychiatry_contact,
-                    minutes(wait, separator),
-                    minutes(duration, separator),
+                    wait,
+                    duration,
                     notification_decision,
                 )
             )

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 from django.utils import timezone
 
+from akuttilbud.expressions import WholeSeconds
 from contacts.models import CHANNELS_NEEDING_CPR
 
-from ..people import KEY_SETTING, Pseudonym, age_band_expression
+from ..people import KEY_SETTING, Pseudonym, RecordKey, age_band_expression
 from .columns import SCHEMA_VERSION, header
 from .writer import header_line
 
@@ -44,25 +46,6 @@ def _sql(expression):
 
 def _flag(condition):
     return f"CASE WHEN {condition} THEN '1' ELSE '0' END"
-
-
-def _tenths_sql(interval):
-    """Tenths of a minute in ``abs(interval)``, rounded half to even as ``contacts.minutes`` does.
-
-    ``date_part`` gives the seconds as a double: exact for whole seconds, where every tie falls
-    (3 s past a multiple of 6 s), so ``round(double)``, which rounds half to even, meets them
-    exactly; a fraction of a second is never a tie and lies far from one next to a double's error.
-    """
-    return f"round(abs(date_part('epoch', {interval})) / 6)::bigint"
-
-
-def _minutes_sql(negative, tenths):
-    """``contacts.minutes`` from a sign and a count of tenths: '-' for a negative interval (as
-    ``str(Decimal)`` writes it, also for -0.0), whole minutes, the decimal separator, the tenth."""
-    return (
-        f"CASE WHEN {negative} THEN '-' ELSE '' END || ({tenths} / 10)::text "
-        f"|| %(decimal_separator)s || mod({tenths}, 10)::text"
-    )
 
 
 def _years_sql(local_text):
@@ -97,6 +80,9 @@ def _contacts_copy_sql():
     bit = "1::bigint << cr.reason_id::int"
     in_mask = "cr.reason_id BETWEEN 0 AND 63"
     key = "{0}.mask::text || coalesce({0}.others::text, '')"
+    duration = WholeSeconds(
+        _column("c.ended_at"), Coalesce(_column("c.answered_at"), _column("c.started_at"))
+    )
     return f"""COPY (
 WITH reason_sets AS MATERIALIZED (
   SELECT cr.contact_id, coalesce(bit_or(CASE WHEN {in_mask} THEN {bit} END), 0) AS mask,
@@ -105,13 +91,13 @@ WITH reason_sets AS MATERIALIZED (
    WHERE cr.contact_id BETWEEN %(first_id)s AND %(last_id)s
    GROUP BY cr.contact_id
 )
-SELECT {SCHEMA_VERSION}, id, pseudonym, left(local_text, 10), substr(local_text, 12, 5),
+SELECT {SCHEMA_VERSION}, {_sql(RecordKey("contact", _column("id")))}, pseudonym, left(local_text, 10),
+       to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
        nullif(channel, ''), nullif(direction, ''), nullif(caller_role, ''), acuteness,
        nullif(reasons, ''), {_flag("in_target_group")}, {_flag("person_id IS NULL")},
        {_flag("lacks_cpr")}, {_flag("years < 18")}, {_sql(age_band_expression(_column("years")))},
        nullif(home_municipality_id, ''), {_flag("first_contact")}, nullif(psychiatry_contact, ''),
-       {_minutes_sql("wait_negative", "wait_tenths")},
-       {_minutes_sql("duration_negative", "duration_tenths")},
+       wait_seconds, duration_seconds,
        nullif(notification_decision, '')
   FROM (
     SELECT c.id, c.started_at, c.local_text, c.channel, c.direction, c.caller_role, c.acuteness,
@@ -126,10 +112,8 @@ SELECT {SCHEMA_VERSION}, id, pseudonym, left(local_text, 10), substr(local_text,
                                ELSE r.id = ANY(s.others) END))
               FROM (SELECT DISTINCT mask, others FROM reason_sets) s) ->> ({key.format("k")}) AS reasons,
            {_years_sql("c.local_text")} AS years,
-           {_tenths_sql("c.answered_at - c.started_at")} AS wait_tenths,
-           c.answered_at < c.started_at AS wait_negative,
-           {_tenths_sql("c.ended_at - coalesce(c.answered_at, c.started_at)")} AS duration_tenths,
-           c.ended_at < coalesce(c.answered_at, c.started_at) AS duration_negative
+           {_sql(WholeSeconds(_column("c.answered_at"), _column("c.started_at")))} AS wait_seconds,
+           {_sql(duration)} AS duration_seconds
       FROM (
         SELECT c.id, c.started_at, c.started_at::timestamp::text AS local_text, c.channel, c.direction,
                c.caller_role, c.acuteness, c.in_target_group, c.notification_decision, c.person_id,
@@ -233,7 +217,6 @@ def _copy(cursor, start_at, end_at, first_id, last_id, dialect):
         "first_id": first_id,
         "last_id": last_id,
         "channels_needing_cpr": sorted(CHANNELS_NEEDING_CPR),
-        "decimal_separator": dialect.decimal_separator,
         "delimiter": dialect.delimiter,
     }
     with cursor.cursor.copy(_contacts_copy_sql(), parameters) as copy:
