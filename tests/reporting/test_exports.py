@@ -11,10 +11,21 @@ from django.urls import reverse
 from django.utils import translation
 
 from akuttilbud.models import AuditAction, AuditEvent
-from contacts.models import Acuteness, CallerRole, Channel, Direction, NotificationDecision, PsychiatryContact
+from contacts.models import (
+    Acuteness,
+    CallbackClosure,
+    CallbackKind,
+    CallerRole,
+    Channel,
+    Direction,
+    NotificationDecision,
+    PsychiatryContact,
+)
+from crisisplans.models import FollowUpChannel, FollowUpStatus, Occasion, TimeOfDay
+from partners.models import ReferralDirection
 from reporting import exports
 from reporting.people import pseudonym, record_key
-from telephony.models import TelephonySettings
+from telephony.models import CallStatus, TelephonySettings
 
 from .dataset import ANN_CPR, BO_CPR, NAMES, NICKNAMES, PERIOD, PHONES, build
 
@@ -91,6 +102,35 @@ def test_data_dictionary_labels_every_code_of_the_contacts_file_as_the_pages_do(
                 danish = str(label)
             with translation.override("en"):
                 expected[column, str(code)] = (str(label), danish)
+    assert documented == expected
+
+
+CODED_COLUMNS = {
+    "wellbeing": {"occasion": Occasion},
+    "followups": {"status": FollowUpStatus, "follow_up_channel": FollowUpChannel},
+    "plans": {"follow_up_channel": FollowUpChannel, "follow_up_time_of_day": TimeOfDay},
+    "callbacks": {"kind": CallbackKind, "closed_by": CallbackClosure},
+    "referrals": {"direction": ReferralDirection},
+    "calls": {"status": CallStatus},
+}
+
+
+@pytest.mark.parametrize("kind", list(CODED_COLUMNS))
+def test_data_dictionary_labels_every_code_of_the_other_files_as_the_pages_do(kind):
+    text = DICTIONARY.read_text(encoding="utf-8").split(f"### Codes of the `{kind}` file")[1]
+    documented = {}
+    for line in text.split("\n## ")[0].splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in CODED_COLUMNS[kind]:
+            documented[cells[0], cells[1]] = (cells[2], cells[3])
+    expected = {}
+    for column, choices in CODED_COLUMNS[kind].items():
+        for code, label in choices.choices:
+            code = exports.callbacks.CLOSURE_CODES[code] if choices is CallbackClosure else str(code)
+            with translation.override("da"):
+                danish = str(label)
+            with translation.override("en"):
+                expected[column, code] = (str(label), danish)
     assert documented == expected
 
 
