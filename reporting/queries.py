@@ -51,11 +51,9 @@ def wellbeing_scores_with_pairs(period):
     at-contact score in it: the SWEMWBS figure pairs an at-contact score with the citizen's first
     follow-up score after it, however long after (a follow-up comes weeks later)."""
     at_contact = wellbeing_scores(period).filter(occasion=Occasion.CONTACT, person=OuterRef("person"))
-    later = WellbeingScore.objects.filter(
-        Q(occasion=Occasion.FOLLOW_UP, recorded_at__gte=period.end_at) & Exists(at_contact)
-    )
     return WellbeingScore.objects.filter(
-        Q(recorded_at__gte=period.start_at, recorded_at__lt=period.end_at) | Q(pk__in=later.values("pk"))
+        Q(recorded_at__gte=period.start_at, recorded_at__lt=period.end_at)
+        | (Exists(at_contact) & Q(occasion=Occasion.FOLLOW_UP, recorded_at__gte=period.end_at))
     )
 
 
