@@ -19,7 +19,8 @@ def format_cell(value, dialect):
         return "1" if value else "0"
     if isinstance(value, datetime.datetime):
         # Local time with its UTC offset: the two 02:30s of the night the clocks go back differ.
-        return timezone.localtime(value).isoformat(timespec="seconds")
+        # The service's own zone (cached), not the request's active one looked up per cell.
+        return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal | float):
