@@ -58,7 +58,7 @@ def key_column(name, meaning):
 
 def time_column(name, meaning):
     return Column(
-        name, "time", meaning, "YYYY-MM-DDTHH:MM:SS+HH:MM" + (" or empty" if "empty" in meaning else "")
+        name, "datetime", meaning, "YYYY-MM-DDTHH:MM:SS+HH:MM" + (" or empty" if "empty" in meaning else "")
     )
 
 
@@ -162,6 +162,9 @@ COLUMNS = {
     "stays": [
         SCHEMA,
         key_column("stay_key", "The stay's key."),
+        key_column(
+            "contact_key", "The contact the stay began at (the `contacts` file's key); empty if none."
+        ),
         PSEUDONYM,
         Column("bed", "integer", "The bed used."),
         Column("check_in_date", "date", "Local date of check-in.", "YYYY-MM-DD"),

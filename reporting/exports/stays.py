@@ -15,12 +15,21 @@ def rows(period):
         queries.stays(period)
         .order_by("check_in", "id")
         .values_list(
-            "id", "bed", "check_in", "check_out", "meals", "person_id", "person__cpr_index", *PERSON_FIELDS
+            "id",
+            "contact_id",
+            "bed",
+            "check_in",
+            "check_out",
+            "meals",
+            "person_id",
+            "person__cpr_index",
+            *PERSON_FIELDS,
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
     for (
         stay_id,
+        contact_id,
         bed,
         check_in,
         check_out,
@@ -36,6 +45,7 @@ def rows(period):
         row = person_columns(check_in_date, person_id, cpr_index, birth_date, birth_year, municipality)
         row.update(
             stay_key=record_key("stay", stay_id),
+            contact_key=record_key("contact", contact_id),
             bed=bed,
             check_in_date=check_in_date,
             check_in_at=check_in,

@@ -134,6 +134,19 @@ def test_data_dictionary_labels_every_code_of_the_other_files_as_the_pages_do(ki
     assert documented == expected
 
 
+def test_data_dictionary_gives_every_column_its_type():
+    documented = {}
+    kind = None
+    for line in DICTIONARY.read_text(encoding="utf-8").splitlines():
+        if heading := re.fullmatch(r"## `(\w+)`", line):
+            kind = heading.group(1)
+        elif kind and (cells := re.match(r"\| `(\w+)` \| (\w+) \|", line)):
+            documented[kind, cells.group(1)] = cells.group(2)
+    assert documented == {
+        (kind, column.name): column.type for kind in exports.KINDS for column in exports.COLUMNS[kind]
+    }
+
+
 def test_data_dictionary_states_the_schema_version():
     assert f"Schema version: **{exports.SCHEMA_VERSION}**" in DICTIONARY.read_text(encoding="utf-8")
 
