@@ -6,31 +6,53 @@ PostgreSQL is production; SQLite is the laptop and the default test run, so each
 does the same job on both.
 """
 
+import datetime
+
 import psycopg
 from django.db import connection
 
 
 def register_functions(sender, connection, **kwargs):
-    """Give each new SQLite connection the functions PostgreSQL has built in or by extension
-    (``connection_created``, connected in ``apps.py``): ``akuttilbud_pseudonym`` and
-    ``akuttilbud_record_key``, which ``reporting.people.Pseudonym`` and ``RecordKey`` call where
-    PostgreSQL uses pgcrypto's ``hmac()``."""
+    """Give each new SQLite connection the functions PostgreSQL has built in or by extension, or
+    that an expression spells in SQL there (``connection_created``, connected in ``apps.py``):
+    each calls the Python rule itself. ``akuttilbud_pseudonym`` and ``akuttilbud_record_key``
+    (``reporting.people.Pseudonym`` and ``RecordKey``, pgcrypto's ``hmac()`` on PostgreSQL),
+    ``akuttilbud_age`` and ``akuttilbud_age_band`` (``reporting.people.Age`` and ``AgeBand``), ``akuttilbud_local_timestamp`` and the
+    aggregate ``akuttilbud_ordered_join`` (``akuttilbud.expressions``)."""
     if connection.vendor != "sqlite":
         return
-    from reporting.people import pseudonym, record_key
+    from reporting.people import age_band, pseudonym, record_key
 
-    connection.connection.create_function(
-        "akuttilbud_pseudonym",
-        2,
-        lambda person_id, cpr_index: pseudonym(person_id, cpr_index),
-        deterministic=True,
-    )
-    connection.connection.create_function(
-        "akuttilbud_record_key",
-        2,
-        lambda kind, record_id: record_key(kind, record_id),
-        deterministic=True,
-    )
+    from .cpr import age
+    from .expressions import OrderedJoinAggregate, local_timestamp
+
+    def age_on(day, birth_date, birth_year, stated_age):
+        if day is None:
+            return None
+        birth_date = datetime.date.fromisoformat(birth_date) if birth_date else None
+        return age(
+            datetime.date.fromisoformat(day),
+            birth_date=birth_date,
+            birth_year=birth_year,
+            stated_age=stated_age,
+        )
+
+    def local(stored):
+        # Django stores an aware datetime on SQLite as its UTC time, without the offset.
+        if stored is None:
+            return None
+        return local_timestamp(datetime.datetime.fromisoformat(stored).replace(tzinfo=datetime.UTC))
+
+    functions = {
+        "akuttilbud_pseudonym": (2, lambda person_id, cpr_index: pseudonym(person_id, cpr_index)),
+        "akuttilbud_record_key": (2, lambda kind, record_id: record_key(kind, record_id)),
+        "akuttilbud_age": (4, age_on),
+        "akuttilbud_age_band": (1, age_band),
+        "akuttilbud_local_timestamp": (1, local),
+    }
+    for name, (arguments, function) in functions.items():
+        connection.connection.create_function(name, arguments, function, deterministic=True)
+    connection.connection.create_aggregate("akuttilbud_ordered_join", -1, OrderedJoinAggregate)
 
 
 def _postgresql():

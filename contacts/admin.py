@@ -5,8 +5,14 @@ from .models import Contact, Outcome, Reason
 
 @admin.register(Reason)
 class ReasonAdmin(admin.ModelAdmin):
+    """A reason goes out of use by unticking "in use": deleting it would take it off every
+    contact given it, and out of the counts of those contacts' days."""
+
     list_display = ["name", "position", "active"]
     list_editable = ["position", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Outcome)

@@ -12,6 +12,7 @@ from akuttilbud import outbox
 from akuttilbud.audit import audit
 from akuttilbud.locking import EditConflict
 from akuttilbud.models import AuditAction, ServiceSettings
+from reporting import summaries
 
 from . import emails
 from .models import (
@@ -85,6 +86,7 @@ def _create_follow_up(plan):
     follow_up = FollowUp(plan=plan, due_at=due_at, first_due_at=due_at)
     follow_up.full_clean()
     follow_up.save()
+    summaries.follow_up_changed(follow_up)
     return follow_up
 
 
@@ -106,6 +108,7 @@ def create_plan(*, person, contact, user, request=None, now=None, **content):
         )
         plan.full_clean()
         plan.save()
+        summaries.plan_changed(plan)
         _save_revision(plan, user=user, changed_fields=[], now=now)
         if plan.wants_follow_up:
             _create_follow_up(plan)
@@ -205,6 +208,7 @@ def _close_follow_up(follow_up, *, status, note, user, now):
     follow_up.completed_by = user
     follow_up.full_clean()
     follow_up.save(update_fields=["attempts", "status", "note", "completed_at", "completed_by"])
+    summaries.follow_up_changed(follow_up)
 
 
 def record_follow_up(*, follow_up, outcome, note, user, score=None, request=None, now=None):
@@ -230,6 +234,7 @@ def record_follow_up(*, follow_up, outcome, note, user, score=None, request=None
             if follow_up.attempts + 1 >= max_attempts:
                 _close_follow_up(follow_up, status=FollowUpStatus.NOT_REACHED, note=note, user=user, now=now)
             else:
+                # Attempts and the due time are in no summary: the follow-up's day stays counted.
                 FollowUpAttempt.objects.create(
                     follow_up=follow_up, at=now, outcome=outcome, note=note, by=user
                 )

@@ -4,10 +4,10 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db.models import Case, CharField, Func, Value, When
-from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan, LessThanOrEqual
+from django.db.models import CharField, Exists, Func, IntegerField, OuterRef, Q, Value
 
 from akuttilbud import database
+from akuttilbud.expressions import compiled, compose
 
 ADULT_BANDS = ((18, 24), (25, 34), (35, 44), (45, 54), (55, 64))
 PSEUDONYM_LENGTH = 16
@@ -27,15 +27,33 @@ def age_band(years):
     raise AssertionError(years)
 
 
+class AgeBand(Func):
+    """``age_band`` of the integer expression ``years`` inside the database, ``years`` computed
+    once: on PostgreSQL the band's place among the bands' lower bounds (``width_bucket``), on
+    SQLite the registered function ``akuttilbud_age_band``, which calls ``age_band`` itself."""
+
+    output_field = CharField()
+    function = "akuttilbud_age_band"
+    arity = 1
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        pieces = compiled(compiler, self.get_source_expressions(), ["years"])
+        known = AGE_BANDS[:-1]
+        pieces["bands"] = (f"ARRAY[{', '.join(['%s'] * len(known))}]", known)
+        # The lower bound of each band after "<18": the adult bands', then "65+"'s.
+        bounds = ", ".join(str(low) for low in [*(low for low, _high in ADULT_BANDS), ADULT_BANDS[-1][1] + 1])
+        return compose(
+            f"coalesce(({{bands}})[width_bucket({{years}}, ARRAY[{bounds}]) + 1], {{unknown}})",
+            {
+                **pieces,
+                "unknown": ("%s", [AGE_BANDS[-1]]),
+            },
+        )
+
+
 def age_band_expression(years):
     """``age_band`` as an ORM expression over the integer expression ``years``."""
-    return Case(
-        When(IsNull(years, True), then=Value("unknown")),
-        When(LessThan(years, 18), then=Value("<18")),
-        When(GreaterThanOrEqual(years, 65), then=Value("65+")),
-        *[When(LessThanOrEqual(years, high), then=Value(f"{low}-{high}")) for low, high in ADULT_BANDS],
-        output_field=CharField(),
-    )
+    return AgeBand(years)
 
 
 def _digest(message, secret):
@@ -77,8 +95,9 @@ def bind_pseudonym_key():
 
 
 def _hmac_sql(message):
-    """``_digest`` in PostgreSQL (pgcrypto's ``hmac()``) of the text expression ``message``."""
-    return (  # constants and compiled expressions only
+    """``_digest`` in PostgreSQL (pgcrypto's ``hmac()``) of the text SQL ``message`` (a template
+    of ``expressions.compose``)."""
+    return (  # constants and slots of compiled expressions only
         f"substring(encode(hmac(convert_to({message}, 'UTF8'), "  # noqa: S608
         f"(SELECT decode(current_setting('{KEY_SETTING}'), 'hex')), 'sha256'), 'hex') "
         f"FROM 1 FOR {PSEUDONYM_LENGTH})"
@@ -96,13 +115,9 @@ class Pseudonym(Func):
     arity = 2
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        (person_id, person_params), (cpr_index, cpr_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        message = f"coalesce(nullif({cpr_index}, ''), 'person:' || {person_id})"
-        sql = f"CASE WHEN {person_id} IS NULL THEN '' ELSE {_hmac_sql(message)} END"
-        # person_id appears twice; its parameters (none for a column) with it each time.
-        return sql, (*person_params, *cpr_params, *person_params)
+        pieces = compiled(compiler, self.get_source_expressions(), ["person_id", "cpr_index"])
+        message = "coalesce(nullif({cpr_index}, ''), 'person:' || {person_id})"
+        return compose(f"CASE WHEN {{person_id}} IS NULL THEN '' ELSE {_hmac_sql(message)} END", pieces)
 
 
 class RecordKey(Func):
@@ -117,9 +132,45 @@ class RecordKey(Func):
         super().__init__(Value(kind), record_id, **extra)
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        (kind, kind_params), (record_id, id_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
+        pieces = compiled(compiler, self.get_source_expressions(), ["kind", "record_id"])
+        message = "{kind} || ':' || {record_id}"
+        return compose(f"CASE WHEN {{record_id}} IS NULL THEN '' ELSE {_hmac_sql(message)} END", pieces)
+
+
+class Age(Func):
+    """``akuttilbud.cpr.age`` inside the database, from a date expression ``day`` and the
+    expressions of the birth date, birth year and stated age: on SQLite the registered function
+    ``akuttilbud_age``, which calls ``age`` itself; on PostgreSQL the same steps in SQL, a birth
+    date's years counted as ``age_on`` does (whole ten-thousands between the two dates written as
+    YYYYMMDD numbers, so a 29 February birthday falls on 1 March and an unborn child is -1)."""
+
+    output_field = IntegerField()
+    function = "akuttilbud_age"
+    arity = 4
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        names = ["day", "birth_date", "birth_year", "stated_age"]
+        pieces = compiled(compiler, self.get_source_expressions(), names)
+
+        def number(date):
+            date = f"({date})::date"  # a NULL parameter has no type of its own
+            return f"(date_part('year', {date}) * 10000 + date_part('month', {date}) * 100 + date_part('day', {date}))"
+
+        return compose(
+            "CASE WHEN {birth_date} IS NOT NULL "
+            f"THEN floor(({number('{day}')} - {number('{birth_date}')}) / 10000)::integer "
+            "WHEN {birth_year} IS NOT NULL THEN date_part('year', ({day})::date)::integer - {birth_year} - 1 "
+            "ELSE {stated_age} END",
+            pieces,
         )
-        message = f"{kind} || ':' || {record_id}"
-        sql = f"CASE WHEN {record_id} IS NULL THEN '' ELSE {_hmac_sql(message)} END"
-        return sql, (*id_params, *kind_params, *id_params)
+
+
+def is_first_contact():
+    """For a queryset of contacts: the contact is its person's first ever (the earliest start,
+    the lowest id of two at the same moment); never for an anonymous contact."""
+    from contacts.models import Contact
+
+    earlier = Contact.objects.filter(person=OuterRef("person")).filter(
+        Q(started_at__lt=OuterRef("started_at")) | Q(started_at=OuterRef("started_at"), id__lt=OuterRef("id"))
+    )
+    return Q(person__isnull=False) & ~Exists(earlier)

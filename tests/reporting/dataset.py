@@ -133,9 +133,10 @@ def build():
         phone="31415926", ringing_at=utc(2026, 10, 27, 9, 0, 0), ended_at=utc(2026, 10, 27, 9, 0, 3)
     )
     records["call4"] = CallSessionFactory(
-        ringing_at=utc(2026, 10, 28, 9, 0, 0),
-        answered_at=utc(2026, 10, 28, 9, 0, 42, 900000),
-        ended_at=utc(2026, 10, 28, 9, 10, 0),
+        ringing_at=utc(2026, 10, 25, 0, 30),
+        answered_at=utc(2026, 10, 25, 0, 30, 42, 900000),
+        ended_at=utc(2026, 10, 25, 0, 50),
+        contact=records["c2"],
     )
     records["s1"] = StayFactory(
         person=ann,

@@ -2,8 +2,9 @@
 
 The data hits every column's edges: anonymous contacts, every source of an age and a birthday on
 the contact's local date, the daylight-saving change of 25 October 2026 and local midnight, reasons
-with the delimiters, quotes and a line break in their names, waits and durations on rounding ties,
-first and repeat contacts, notification decisions, municipalities and psychiatry answers.
+with the delimiters, quotes and a line break in their names, waits and durations a fraction of a
+second either side of a whole one and negative, first and repeat contacts, notification decisions,
+municipalities and psychiatry answers.
 """
 
 import datetime
@@ -67,7 +68,7 @@ def _build():
     ContactFactory(person=adult, started_at=_utc(2026, 9, 1, 10))
     ContactFactory(person=adult, started_at=_utc(2026, 10, 19, 21, 59, 59))
     contacts = [
-        # The first local moment of the period, summer time (UTC+2), a wait on a tie: 0.05 → 0.0.
+        # The first local moment of the period, summer time (UTC+2), a wait of whole seconds.
         dict(person=adult, started_at=_utc(2026, 10, 19, 22), answered_at=_seconds(3)),
         # Local midnight of the 18th birthday, still 24 October in UTC.
         dict(
@@ -103,7 +104,7 @@ def _build():
             in_target_group=False,
         ),
         dict(person=None, started_at=_utc(2026, 10, 26, 10), stated_age=None, channel=Channel.PHONE),
-        # Answered after it ended: a negative duration, on a tie (-0.05 → -0.0) and off one.
+        # Answered after it ended: negative durations, rounded down (-3 s; -9.5 s to -10 s).
         dict(
             person=year_senior,
             started_at=_utc(2026, 10, 27, 8),
@@ -115,10 +116,10 @@ def _build():
             person=year_senior,
             started_at=_utc(2026, 10, 27, 9),
             answered_at=_seconds(600),
-            ended_at=_seconds(591),
+            ended_at=_seconds(590, 500000),
             caller_role=CallerRole.PARTNER,
         ),
-        # Fractions of a second either side of a tie, and a wait of two days.
+        # Fractions of a second either side of 3 s (3 and 2 whole seconds), and a wait of two days.
         dict(person=year_young, started_at=_utc(2026, 10, 28, 12), answered_at=_seconds(3, 1)),
         dict(person=year_young, started_at=_utc(2026, 10, 28, 13), answered_at=_seconds(2, 999999)),
         dict(

@@ -44,7 +44,7 @@ def test_the_phone_figures_are_the_line_sessions_own_for_both_periods():
     _call("now-4", datetime.date(2026, 11, 20), 2, ("ended", 2))
     _call("before-1", datetime.date(2026, 10, 15), 9, ("answered", 10), ("ended", 100))
 
-    figures = dashboard.build(PERIOD)
+    figures = dashboard.build(PERIOD).figures
 
     calls = _rows(figures["calls"])
     assert calls["Opkald i alt"] == [4, 1]
