@@ -55,14 +55,7 @@ from .models import (
 )
 from .periods import Period, add_months
 
-MICROSECOND = datetime.timedelta(microseconds=1)
-SECOND_US = 10**6
-
-
-def _whole_seconds(microseconds):
-    """A wait in microseconds rounded down to whole seconds (still in microseconds)."""
-    return microseconds // SECOND_US * SECOND_US
-
+SECOND = datetime.timedelta(seconds=1)
 
 # The national evaluation's running cost per contact and per unique user, 2016 (DKK).
 NATIONAL_COST_PER_CONTACT = 1_800
@@ -242,10 +235,10 @@ def heatmap(period):
 
 def _wait_summary(counts, goal):
     """Share within ``goal`` (a timedelta, inclusive), median and 90th percentile in minutes, of
-    ``counts``: ``[(wait in microseconds, how many)]`` in ascending order of wait."""
-    goal_us = goal // MICROSECOND
+    ``counts``: ``[(wait in whole seconds, how many)]`` in ascending order of wait."""
+    goal_seconds = goal // SECOND
     total = sum(count for _wait, count in counts)
-    within = sum(count for wait, count in counts if wait <= goal_us)
+    within = sum(count for wait, count in counts if wait <= goal_seconds)
     return {
         "count": total,
         "goal_minutes": goal.total_seconds() / 60,
@@ -256,8 +249,8 @@ def _wait_summary(counts, goal):
     }
 
 
-def _minutes(microseconds):
-    return None if microseconds is None else microseconds / 10**6 / 60
+def _minutes(seconds):
+    return None if seconds is None else seconds / 60
 
 
 def waits(period, service_settings=None):
@@ -276,7 +269,7 @@ def waits(period, service_settings=None):
     }
     counts = {kind: Counter() for kind in WaitKind.values}
     for (kind, wait), count in _grouped(period, WAITS, ["kind", "wait_us"]).items():
-        counts[kind][_whole_seconds(wait)] += count
+        counts[kind][wait // 10**6] += count  # microseconds, rounded down to whole seconds
     call_backs = (
         queries.callbacks(period)
         .filter(done_at__isnull=False)
@@ -286,7 +279,7 @@ def waits(period, service_settings=None):
         .order_by()
         .values_list("wait_s", "count")
     )
-    counts["call_back"] = Counter({wait * SECOND_US: count for wait, count in call_backs})
+    counts["call_back"] = Counter(dict(call_backs))
     counts = {kind: sorted(waits.items()) for kind, waits in counts.items()}
     return {str(kind): _wait_summary(counts[kind], goal) for kind, goal in goals.items()}
 
