@@ -65,11 +65,8 @@ def time_column(name, meaning):
 COLUMNS = {
     "contacts": [
         SCHEMA,
-        Column(
-            "contact_key",
-            "text",
-            "The contact's record key, the same in every file that refers to the contact.",
-            "16 hex characters",
+        key_column(
+            "contact_key", "The contact's record key, the same in every file that refers to the contact."
         ),
         PSEUDONYM,
         Column("date", "date", "Local date the contact started (Europe/Copenhagen).", "YYYY-MM-DD"),
