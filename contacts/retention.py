@@ -77,7 +77,9 @@ def _empty_value(field):
 
 
 def _is_cleared(field):
-    if not field.concrete or field.is_relation or field.primary_key:
+    # A unique column is an identifier (a call's id from the switchboard), not free text, and
+    # clearing it on two rows would break its uniqueness.
+    if not field.concrete or field.is_relation or field.primary_key or field.unique:
         return False
     if isinstance(field, models.TextField | models.JSONField):
         return True

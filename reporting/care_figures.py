@@ -41,19 +41,24 @@ def nights_in_period(check_in, check_out, period, today, zone=None):
     return max(0, (last - first).days)
 
 
+def meals_in_period(check_in, meals, period):
+    """A stay's meals belong to the period it was checked in: meals are not dated, so they are
+    counted once, where the stay began, never split across the periods a stay crosses."""
+    return meals if period.start_at <= check_in < period.end_at else 0
+
+
 def beds(period, service_settings=None, today=None):
     """Bed nights in the period ÷ (beds × days), counting only nights inside the period for
-    stays crossing its edges; meals are those of stays checked in during the period."""
+    stays crossing its edges; meals by ``meals_in_period``."""
     service_settings = service_settings or ServiceSettings.load()
     today = today or timezone.localdate()
-    zone, start_at, end_at = local_zone(), period.start_at, period.end_at
+    zone = local_zone()
     stays = queries.stays(period).values_list("check_in", "check_out", "meals")
     bed_nights = 0
     meals = 0
     for check_in, check_out, stay_meals in stays:
         bed_nights += nights_in_period(check_in, check_out, period, today, zone)
-        if start_at <= check_in < end_at:
-            meals += stay_meals
+        meals += meals_in_period(check_in, stay_meals, period)
     capacity = service_settings.beds * period.days
     return {
         "bed_nights": bed_nights,

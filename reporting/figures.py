@@ -15,9 +15,7 @@ from decimal import Decimal
 from django.db.models import (
     BooleanField,
     Count,
-    DurationField,
     ExpressionWrapper,
-    F,
     Q,
     Sum,
 )
@@ -27,6 +25,7 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
+from akuttilbud.expressions import WholeSeconds
 from akuttilbud.models import ServiceSettings
 from akuttilbud.percentiles import nearest_rank
 from contacts.models import (
@@ -56,7 +55,7 @@ from .models import (
 )
 from .periods import Period, add_months
 
-MICROSECOND = datetime.timedelta(microseconds=1)
+SECOND = datetime.timedelta(seconds=1)
 
 # The national evaluation's running cost per contact and per unique user, 2016 (DKK).
 NATIONAL_COST_PER_CONTACT = 1_800
@@ -236,10 +235,10 @@ def heatmap(period):
 
 def _wait_summary(counts, goal):
     """Share within ``goal`` (a timedelta, inclusive), median and 90th percentile in minutes, of
-    ``counts``: ``[(wait in microseconds, how many)]`` in ascending order of wait."""
-    goal_us = goal // MICROSECOND
+    ``counts``: ``[(wait in whole seconds, how many)]`` in ascending order of wait."""
+    goal_seconds = goal // SECOND
     total = sum(count for _wait, count in counts)
-    within = sum(count for wait, count in counts if wait <= goal_us)
+    within = sum(count for wait, count in counts if wait <= goal_seconds)
     return {
         "count": total,
         "goal_minutes": goal.total_seconds() / 60,
@@ -250,16 +249,17 @@ def _wait_summary(counts, goal):
     }
 
 
-def _minutes(microseconds):
-    return None if microseconds is None else microseconds / 10**6 / 60
+def _minutes(seconds):
+    return None if seconds is None else seconds / 60
 
 
 def waits(period, service_settings=None):
     """Wait against each service goal, over the waits that ended (answered or called back).
 
     phone: incoming calls, answered − started; walk-in: incoming walk-ins, answered − arrived
-    (both from the daily ``WaitDay`` counts, exact to the microsecond); call-backs: called back −
-    received, from the call-backs themselves.
+    (both from the daily ``WaitDay`` counts); call-backs: called back − received, from the
+    call-backs themselves. Every wait in whole seconds rounded down, as the line's figures and the
+    exports take them.
     """
     service_settings = service_settings or ServiceSettings.load()
     goals = {
@@ -267,20 +267,20 @@ def waits(period, service_settings=None):
         WaitKind.WALK_IN: datetime.timedelta(minutes=service_settings.goal_walk_in_wait_minutes),
         "call_back": datetime.timedelta(hours=service_settings.goal_call_back_hours),
     }
-    counts = {kind: [] for kind in WaitKind.values}
-    for (kind, wait), count in sorted(_grouped(period, WAITS, ["kind", "wait_us"]).items()):
-        counts[kind].append((wait, count))
-    call_back_wait = ExpressionWrapper(F("done_at") - F("received_at"), output_field=DurationField())
+    counts = {kind: Counter() for kind in WaitKind.values}
+    for (kind, wait), count in _grouped(period, WAITS, ["kind", "wait_us"]).items():
+        counts[kind][wait // 10**6] += count  # microseconds, rounded down to whole seconds
     call_backs = (
         queries.callbacks(period)
         .filter(done_at__isnull=False)
-        .annotate(wait=call_back_wait)
-        .values("wait")
+        .annotate(wait_s=WholeSeconds("done_at", "received_at"))
+        .values("wait_s")
         .annotate(count=Count("id"))
-        .order_by("wait")
-        .values_list("wait", "count")
+        .order_by()
+        .values_list("wait_s", "count")
     )
-    counts["call_back"] = [(wait // MICROSECOND, count) for wait, count in call_backs]
+    counts["call_back"] = Counter(dict(call_backs))
+    counts = {kind: sorted(waits.items()) for kind, waits in counts.items()}
     return {str(kind): _wait_summary(counts[kind], goal) for kind, goal in goals.items()}
 
 

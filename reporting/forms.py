@@ -16,7 +16,11 @@ KIND_LABELS = {
     "contacts": _("Contacts (one row per contact)"),
     "wellbeing": _("Well-being scores (one row per SWEMWBS answer)"),
     "stays": _("Overnight stays"),
+    "plans": _("Crisis plans (never their text)"),
     "followups": _("Follow-ups"),
+    "callbacks": _("Call-backs (never the number)"),
+    "referrals": _("Referrals to and from partners"),
+    "calls": _("Phone line calls (the caller as a pseudonym of the file only)"),
     "costs": _("Costs (per month and category)"),
 }
 DIALECT_LABELS = {

@@ -4,9 +4,10 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from telephony.models import CallSession, TelephonySettings
+from telephony.models import TelephonySettings
 from telephony.service_level import service_level, service_level_by_hour
 
+from . import queries
 from .figure import Figure, percent, period_label
 
 
@@ -16,11 +17,8 @@ def line_figures(period, previous, service_settings):
     goal = datetime.timedelta(minutes=service_settings.goal_phone_wait_minutes)
     grace = datetime.timedelta(seconds=TelephonySettings.load().grace_seconds)
 
-    def calls(of):
-        return CallSession.objects.in_period(of.start_at, of.end_at)
-
-    now, hours = service_level_by_hour(calls(period), goal=goal, grace=grace)
-    before = service_level(calls(previous), goal=goal, grace=grace)
+    now, hours = service_level_by_hour(queries.calls(period), goal=goal, grace=grace)
+    before = service_level(queries.calls(previous), goal=goal, grace=grace)
     no_line = not now.offered and not before.offered
     overview = Figure(
         "calls",

@@ -7,8 +7,9 @@ on the owning app's own QuerySet methods, so a figure and an export row count th
 from django.db.models import Exists, OuterRef, Q
 
 from contacts.models import Callback, Contact, Person, Stay
-from crisisplans.models import CrisisPlan, FollowUp, WellbeingScore
+from crisisplans.models import CrisisPlan, FollowUp, Occasion, WellbeingScore
 from partners.models import Referral
+from telephony.models import CallSession
 
 from .models import CostEntry
 
@@ -43,6 +44,22 @@ def follow_ups(period):
 def wellbeing_scores(period):
     """SWEMWBS answers recorded in the period."""
     return WellbeingScore.objects.in_period(period.start_at, period.end_at)
+
+
+def wellbeing_scores_with_pairs(period):
+    """The period's scores, and the follow-up scores recorded after its end by citizens with an
+    at-contact score in it: the SWEMWBS figure pairs an at-contact score with the citizen's first
+    follow-up score after it, however long after (a follow-up comes weeks later)."""
+    at_contact = wellbeing_scores(period).filter(occasion=Occasion.CONTACT, person=OuterRef("person"))
+    return WellbeingScore.objects.filter(
+        Q(recorded_at__gte=period.start_at, recorded_at__lt=period.end_at)
+        | (Exists(at_contact) & Q(occasion=Occasion.FOLLOW_UP, recorded_at__gte=period.end_at))
+    )
+
+
+def calls(period):
+    """Calls that reached the phone line in the period."""
+    return CallSession.objects.in_period(period.start_at, period.end_at)
 
 
 def referrals(period):

@@ -160,6 +160,7 @@ COLUMN_TYPES = {
     "date": gettext_lazy("date"),
     "datetime": gettext_lazy("date and time with UTC offset"),
     "flag": gettext_lazy("flag (1 yes, 0 no)"),
+    "key": gettext_lazy("record key (16 hex characters)"),
 }
 
 

@@ -8,7 +8,8 @@
   the writer; ``contacts_copy`` runs the same queryset through PostgreSQL's ``COPY … TO STDOUT``
   (held byte for byte equal by ``tests/reporting/test_export_copy.py``, every cell held to its
   Python rule by ``tests/reporting/test_export_contacts.py``).
-- ``wellbeing``, ``stays``, ``followups``, ``costs``: the other files, a row builder each.
+- ``wellbeing``, ``stays``, ``plans``, ``followups``, ``callbacks``, ``referrals``, ``calls``,
+  ``costs``: the other files, a row builder each.
 - ``linkage``: the register-linkage key (pseudonym → CPR).
 
 Rows never carry a CPR number, name, phone, nickname or free text; a citizen appears only as a
@@ -19,7 +20,7 @@ with every needed column joined in SQL, so memory stays constant and no row cost
 from akuttilbud import database
 
 from .. import queries
-from . import costs, followups, linkage, stays, wellbeing
+from . import callbacks, calls, costs, followups, linkage, plans, referrals, stays, wellbeing
 from .columns import COLUMNS, DIALECTS, KINDS, SCHEMA_VERSION, header
 from .contacts import contacts_in_python
 from .contacts_copy import contacts_by_copy
@@ -42,7 +43,11 @@ __all__ = [
 ROW_BUILDERS = {
     "wellbeing": wellbeing.rows,
     "stays": stays.rows,
+    "plans": plans.rows,
     "followups": followups.rows,
+    "callbacks": callbacks.rows,
+    "referrals": referrals.rows,
+    "calls": calls.rows,
     "costs": costs.rows,
 }
 
@@ -53,9 +58,13 @@ def count_rows(kind, period):
         return costs.by_month(period).count()
     return {
         "contacts": queries.contacts,
-        "wellbeing": queries.wellbeing_scores,
+        "wellbeing": queries.wellbeing_scores_with_pairs,
         "stays": queries.stays,
+        "plans": queries.plans,
         "followups": queries.follow_ups,
+        "callbacks": queries.callbacks,
+        "referrals": queries.referrals,
+        "calls": queries.calls,
     }[kind](period).count()
 
 

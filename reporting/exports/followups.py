@@ -1,6 +1,7 @@
 """The follow-ups export: one row per follow-up first due in the period."""
 
 from .. import queries
+from ..people import record_key
 from .columns import CHUNK_SIZE
 from .persons import local_date, person_columns
 
@@ -48,11 +49,13 @@ def rows(period):
         row = person_columns(due_date, person_id, cpr_index, birth_date, birth_year, municipality)
         del row["under_18"]
         row.update(
-            follow_up_id=follow_up_id,
-            plan_id=plan_id,
+            follow_up_key=record_key("follow_up", follow_up_id),
+            plan_key=record_key("plan", plan_id),
             plan_date=local_date(plan_created_at),
             first_due_date=due_date,
+            first_due_at=first_due_at,
             completed_date=completed_date,
+            completed_at=completed_at,
             status=status,
             attempts=attempts,
             done_on_time=completed_date is not None and completed_date <= due_date,

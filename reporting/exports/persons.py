@@ -8,7 +8,8 @@ from ..people import age_band, pseudonym
 
 
 def local_date(moment):
-    return timezone.localdate(moment) if moment is not None else None
+    """The local date in the service's zone (Europe/Copenhagen), cached rather than looked up."""
+    return moment.astimezone(timezone.get_default_timezone()).date() if moment is not None else None
 
 
 def person_columns(day, person_id, cpr_index, birth_date, birth_year, municipality, stated_age=None):

@@ -1,8 +1,10 @@
-"""The SWEMWBS scores export: one row per answered scale."""
+"""The SWEMWBS scores export: one row per answered scale recorded in the period, and the
+follow-up scores recorded after it that pair with its at-contact scores (``in_period`` 0)."""
 
 from decimal import Decimal
 
 from .. import queries
+from ..people import record_key
 from .columns import CHUNK_SIZE
 from .persons import PERSON_FIELDS, local_date, person_columns
 
@@ -10,7 +12,7 @@ from .persons import PERSON_FIELDS, local_date, person_columns
 def rows(period):
     items = [f"item_{number}" for number in range(1, 8)]
     scores = (
-        queries.wellbeing_scores(period)
+        queries.wellbeing_scores_with_pairs(period)
         .order_by("recorded_at", "id")
         .values_list(
             "id",
@@ -27,6 +29,7 @@ def rows(period):
         )
         .iterator(chunk_size=CHUNK_SIZE)
     )
+    end_at = period.end_at
     for values in scores:
         score_id, occasion, recorded_at, *rest = values
         answers, rest = rest[:7], rest[7:]
@@ -37,13 +40,15 @@ def rows(period):
         row = person_columns(day, person_id, cpr_index, birth_date, birth_year, municipality)
         row.update(dict(zip(items, answers, strict=True)))
         row.update(
-            score_id=score_id,
+            score_key=record_key("score", score_id),
             occasion=occasion,
             date=day,
+            recorded_at=recorded_at,
             raw_score=raw,
             metric_score=Decimal(metric).quantize(Decimal("0.01")),
-            contact_id=contact_id,
-            follow_up_id=follow_up_id,
+            contact_key=record_key("contact", contact_id),
+            follow_up_key=record_key("follow_up", follow_up_id),
+            in_period=recorded_at < end_at,
             lacks_cpr=cpr_index is None,
         )
         yield row

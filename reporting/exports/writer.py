@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 from itertools import islice
 
+from django.utils import timezone
+
 from .columns import CHUNK_SIZE
 
 
@@ -15,6 +17,10 @@ def format_cell(value, dialect):
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, datetime.datetime):
+        # Local time with its UTC offset: the two 02:30s of the night the clocks go back differ.
+        # The service's own zone (cached), not the request's active one looked up per cell.
+        return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal | float):

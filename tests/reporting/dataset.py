@@ -19,6 +19,7 @@ from reporting.periods import Period
 from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory, UserFactory
 
 from .factories import (
+    CallSessionFactory,
     CostEntryFactory,
     CrisisPlanFactory,
     FollowUpFactory,
@@ -105,11 +106,38 @@ def build():
     records["c4"].reasons.add(anxiety)
     records["c8"].reasons.add(anxiety)
 
-    CallbackFactory(received_at=utc(2026, 10, 26, 8, 0), done_at=utc(2026, 10, 26, 9, 30))
+    records["cb1"] = CallbackFactory(
+        received_at=utc(2026, 10, 26, 8, 0),
+        done_at=utc(2026, 10, 26, 9, 30),
+        person=ann,
+        note="Ann Andersen ringer igen",
+    )
     CallbackFactory(received_at=utc(2026, 10, 27, 8, 0), done_at=utc(2026, 10, 27, 11, 0))
     CallbackFactory(received_at=utc(2026, 10, 28, 8, 0))
     CallbackFactory(received_at=utc(2026, 10, 24, 21, 0), done_at=utc(2026, 10, 24, 21, 10))
 
+    records["call1"] = CallSessionFactory(
+        phone="20304050",
+        ringing_at=utc(2026, 10, 24, 22, 30),
+        answered_at=utc(2026, 10, 24, 22, 31),
+        ended_at=utc(2026, 10, 24, 22, 50),
+        contact=records["c1"],
+    )
+    records["call2"] = CallSessionFactory(
+        phone="20304050",
+        ringing_at=utc(2026, 10, 26, 7, 59, 50),
+        ended_at=utc(2026, 10, 26, 7, 59, 58),
+        callback=records["cb1"],
+    )
+    records["call3"] = CallSessionFactory(
+        phone="31415926", ringing_at=utc(2026, 10, 27, 9, 0, 0), ended_at=utc(2026, 10, 27, 9, 0, 3)
+    )
+    records["call4"] = CallSessionFactory(
+        ringing_at=utc(2026, 10, 25, 0, 30),
+        answered_at=utc(2026, 10, 25, 0, 30, 42, 900000),
+        ended_at=utc(2026, 10, 25, 0, 50),
+        contact=records["c2"],
+    )
     records["s1"] = StayFactory(
         person=ann,
         bed=1,

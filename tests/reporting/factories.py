@@ -6,11 +6,13 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from akuttilbud import phone
 from crisisplans.models import CrisisPlan, FollowUp, Occasion, WellbeingScore
 from crisisplans.swemwbs import METRIC
 from partners.models import Partner, PartnerKind, Referral, ReferralDirection
 from reporting import summaries
 from reporting.models import CostCategory, CostEntry
+from telephony.models import CallSession, Line
 from tests.factories import MarksSummaryDays, PersonFactory, UserFactory
 
 
@@ -102,3 +104,25 @@ class CostEntryFactory(factory.django.DjangoModelFactory):
     category = CostCategory.SALARIES
     amount = Decimal("100000.00")
     created_by = factory.SubFactory(UserFactory)
+
+
+class CallSessionFactory(factory.django.DjangoModelFactory):
+    """Pass ``phone=`` for a caller's number (stored as the line stores it) or none for a
+    withheld one; the status is derived from the times, as the line derives it."""
+
+    class Meta:
+        model = CallSession
+
+    call_id = factory.Sequence(lambda n: f"call-{n}")
+    line = factory.LazyFunction(lambda: Line.objects.get_or_create(code="akut", defaults={"name": "Akut"})[0])
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        number = kwargs.pop("phone", None)
+        call = model_class(**kwargs)
+        if number:
+            call.set_phone(phone.parse(number))
+            call.caller_withheld = False
+        call.status = call.derive_status()
+        call.save()
+        return call
