@@ -48,11 +48,11 @@ MAIL_WAIT_SECONDS = 60
 
 SET_UP = """
 from akuttilbud.models import Role, User
-from contacts import services
+from contacts.services.persons import create_person
 staff = User.objects.create_user(
     username="smoke-staff", password={password!r}, role=Role.STAFF, email={staff_email!r})
 User.objects.create_user(username="smoke-leader", password={password!r}, role=Role.LEADER, email={leader_email!r})
-person = services.create_person(user=staff, data={{"name": "Jonas Holm"}}, cpr="0101901234")
+person = create_person(user=staff, data={{"name": "Jonas Holm"}}, cpr="0101901234")
 print("RESULT", person.pk)
 """
 

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
-from contacts import services as contact_services
 from contacts.models import Callback, CallbackClosure, CallbackKind
+from contacts.services import callbacks as contact_services
 
 from . import tasks
 from .models import CallStatus, TelephonySettings

@@ -10,8 +10,8 @@ import logging
 
 from django.db import transaction
 
-from contacts import services as contact_services
 from contacts.models import Callback, CallbackClosure, CallerRole, Contact, Direction
+from contacts.services import contacts as contact_services
 
 from .models import CallSession, CallStatus, TelephonySettings
 

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from akuttilbud.models import Role
-from contacts import services as contact_services
 from contacts.models import Channel
+from contacts.services import contacts as contact_services
+from contacts.services import stays as stay_services
 from crisisplans import services as plan_services
 from tests.crisisplans.factories import SECTIONS, IdentifiedPersonFactory
 from tests.factories import ContactFactory, UserFactory
@@ -47,7 +48,7 @@ def shift(db):
         citizen_knows_staff_can_read=True,
         internal_note="",
     )
-    contact_services.book_stay(person=person, bed=1, check_in=now - datetime.timedelta(hours=1), user=staff)
+    stay_services.book_stay(person=person, bed=1, check_in=now - datetime.timedelta(hours=1), user=staff)
     return {"users": users, "person": person, "walk_in": walk_in, "plan": plan}
 
 

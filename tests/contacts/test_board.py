@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Channel, Contact, Stay
-from contacts.views import BOARD_ROWS
+from contacts.views.board import BOARD_ROWS
 from tests.factories import (
     CallbackFactory,
     ContactFactory,

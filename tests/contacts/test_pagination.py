@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts import views
 from contacts.models import Channel, Contact
 from contacts.pagination import CappedPaginator
+from contacts.views import contacts as contact_views
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_a_page_number_that_is_not_a_page_gives_a_page_not_an_error(staff_user, 
 def test_the_list_says_more_than_the_limit_and_offers_the_next_page(staff_client, staff_user, monkeypatch):
     _contacts(12, staff_user)
     monkeypatch.setattr(CappedPaginator, "count_limit", 10)
-    monkeypatch.setattr(views, "CONTACTS_PER_PAGE", 5)
+    monkeypatch.setattr(contact_views, "CONTACTS_PER_PAGE", 5)
     response = staff_client.get(reverse("contacts:contact_list"), {"page": "2"})
     page = response.content.decode()
     assert response.status_code == 200

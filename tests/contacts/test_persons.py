@@ -2,12 +2,13 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from akuttilbud import cpr
 from akuttilbud.models import AuditAction, AuditEvent
-from contacts import services
 from contacts.models import Channel, Contact, Direction, Person, Reason
+from contacts.services import persons as person_services
 from crisisplans.models import CrisisPlan
 from tests.factories import CallbackFactory, ContactFactory, PersonFactory, StayFactory, UserFactory
 from tests.helpers import with_token
@@ -26,7 +27,7 @@ def test_cpr_search_goes_through_the_blind_index_without_decrypting(staff_user, 
         raise AssertionError("a CPR search must never decrypt")
 
     monkeypatch.setattr(cpr, "decrypt", refuse)
-    assert services.search_persons(term="010190-1234", user=staff_user) == [person]
+    assert person_services.search_persons(term="010190-1234", user=staff_user) == [person]
     event = AuditEvent.objects.filter(action=AuditAction.SEARCH).latest("id")
     assert event.detail["criterion"] == "cpr"
     assert CPR not in str(event.detail)
@@ -36,9 +37,9 @@ def test_search_by_nickname_name_or_phone_masks_the_criterion(staff_user):
     nickname = PersonFactory(nickname="Jensemand")
     named = PersonFactory(name="Jenny Hansen")
     phone = PersonFactory(phone="20304050")
-    assert set(services.search_persons(term="jen", user=staff_user)) == {nickname, named}
-    assert services.search_persons(term="20 30 40 50", user=staff_user) == [phone]
-    assert services.search_persons(term="+4520304050", user=staff_user) == [phone]
+    assert set(person_services.search_persons(term="jen", user=staff_user)) == {nickname, named}
+    assert person_services.search_persons(term="20 30 40 50", user=staff_user) == [phone]
+    assert person_services.search_persons(term="+4520304050", user=staff_user) == [phone]
     criteria = [event.detail["criterion"] for event in AuditEvent.objects.filter(action=AuditAction.SEARCH)]
     assert "name:…" in criteria
     assert "phone" in criteria
@@ -48,20 +49,20 @@ def test_search_by_nickname_name_or_phone_masks_the_criterion(staff_user):
 def test_a_phone_search_goes_through_the_blind_index_only(staff_user):
     """Part of a number finds nobody: the clear number is not stored to match against."""
     PersonFactory(phone="20304050")
-    assert services.search_persons(term="2030 40", user=staff_user) == []
-    assert services.search_persons(term="4050", user=staff_user) == []
+    assert person_services.search_persons(term="2030 40", user=staff_user) == []
+    assert person_services.search_persons(term="4050", user=staff_user) == []
 
 
 def test_search_for_a_valid_cpr_does_not_match_names_or_phones(staff_user):
     PersonFactory(phone="20304050")
-    assert services.search_persons(term=CPR, user=staff_user) == []
+    assert person_services.search_persons(term=CPR, user=staff_user) == []
 
 
 def test_identifying_with_a_cpr_held_by_another_person_offers_a_merge(staff_user):
     existing = PersonFactory(name="Kendt", cpr=CPR)
     anonymous = PersonFactory(nickname="Natteravn")
-    with pytest.raises(services.DuplicateCPR) as raised:
-        services.identify_person(person=anonymous, cpr=CPR, user=staff_user)
+    with pytest.raises(person_services.DuplicateCPR) as raised:
+        person_services.identify_person(person=anonymous, cpr=CPR, user=staff_user)
     assert raised.value.existing == existing
     anonymous.refresh_from_db()
     assert not anonymous.has_cpr
@@ -85,7 +86,7 @@ def test_merge_moves_every_record_and_fills_blanks(staff_user):
     plan = CrisisPlan.objects.create(person=remove, created_by=staff_user)
     removed_id = remove.pk
 
-    merged = services.merge_persons(keep=keep, remove=remove, user=staff_user)
+    merged = person_services.merge_persons(keep=keep, remove=remove, user=staff_user)
 
     assert not Person.objects.filter(pk=removed_id).exists()
     assert merged.contacts.count() == 2
@@ -105,8 +106,8 @@ def test_merge_moves_every_record_and_fills_blanks(staff_user):
 def test_two_persons_with_different_cpr_are_not_merged(staff_user):
     keep = PersonFactory(cpr=CPR)
     remove = PersonFactory(cpr="0202851234")
-    with pytest.raises(services.ValidationError):
-        services.merge_persons(keep=keep, remove=remove, user=staff_user)
+    with pytest.raises(ValidationError):
+        person_services.merge_persons(keep=keep, remove=remove, user=staff_user)
     assert Person.objects.count() == 2
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from akuttilbud import phone
 from akuttilbud.models import AuditAction, AuditEvent
-from contacts import services
 from contacts.models import Callback, Person
+from contacts.services import persons as person_services
 from tests.factories import CallbackFactory, PersonFactory
 from tests.helpers import with_token
 
@@ -160,7 +160,7 @@ def test_typing_a_number_and_ticking_remove_is_an_error_that_changes_nothing(sta
 
 @pytest.mark.django_db
 def test_a_new_person_with_a_number_is_stored_encrypted(staff_user):
-    services.create_person(user=staff_user, data={"name": "Ny", "phone": NUMBER})
+    person_services.create_person(user=staff_user, data={"name": "Ny", "phone": NUMBER})
     assert Person.objects.get().phone_last4 == "4050"
     assert _stored_rows_hold_no_clear_number(Person)
 

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from akuttilbud.models import AuditAction, AuditEvent, ServiceSettings
-from contacts import services
 from contacts.models import Channel, Contact, Direction
+from contacts.services import callbacks as callback_services
+from contacts.services import contacts as contact_services
+from contacts.services import notes as note_services
 from tests.factories import CallbackFactory, ContactFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +34,7 @@ def test_unanswered_contact_has_no_wait_and_duration_counts_from_start():
 
 def test_answer_before_start_is_refused(staff_user):
     with pytest.raises(ValidationError):
-        services.log_contact(
+        contact_services.log_contact(
             user=staff_user,
             data={"started_at": NOON, "answered_at": NOON - datetime.timedelta(minutes=1)},
         )
@@ -66,7 +68,9 @@ def test_cpr_wins_over_a_stated_age():
 
 
 def test_anonymous_contact_is_saved_without_a_person(staff_user):
-    contact = services.log_contact(user=staff_user, data={"channel": Channel.PHONE, "summary": "Ringede"})
+    contact = contact_services.log_contact(
+        user=staff_user, data={"channel": Channel.PHONE, "summary": "Ringede"}
+    )
     assert contact.person is None
     assert contact.staff == staff_user
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_id=str(contact.pk)).exists()
@@ -74,7 +78,7 @@ def test_anonymous_contact_is_saved_without_a_person(staff_user):
 
 def test_quick_log_sets_answered_to_the_key_press_and_ended_to_now(staff_user):
     pressed = timezone.now() - datetime.timedelta(minutes=7)
-    contact = services.quick_log(
+    contact = contact_services.quick_log(
         user=staff_user, channel=Channel.PHONE, acuteness=2, summary="Angst", answered_at=pressed
     )
     assert contact.answered_at == pressed
@@ -84,20 +88,20 @@ def test_quick_log_sets_answered_to_the_key_press_and_ended_to_now(staff_user):
 
 def test_walk_in_is_waiting_until_the_conversation_starts(staff_user):
     arrived = timezone.now() - datetime.timedelta(minutes=12)
-    contact = services.register_arrival(user=staff_user, nickname="Lone", arrived_at=arrived)
+    contact = contact_services.register_arrival(user=staff_user, nickname="Lone", arrived_at=arrived)
     assert contact.person.nickname == "Lone"
     assert contact.lacks_required_cpr
     assert list(Contact.objects.waiting()) == [contact]
     assert contact.minutes_waiting(timezone.now()) == 12
-    started = services.start_conversation(contact=contact, user=staff_user)
+    started = contact_services.start_conversation(contact=contact, user=staff_user)
     assert started.wait >= datetime.timedelta(minutes=12)
     assert not Contact.objects.waiting().exists()
 
 
 def test_walk_in_without_cpr_is_counted_as_lacking_it(staff_user):
-    services.register_arrival(user=staff_user, name="Ukendt")
+    contact_services.register_arrival(user=staff_user, name="Ukendt")
     identified = PersonFactory(cpr="0101901234")
-    services.register_arrival(user=staff_user, person=identified)
+    contact_services.register_arrival(user=staff_user, person=identified)
     ContactFactory(channel=Channel.PHONE)
     assert Contact.objects.lacking_cpr().count() == 1
 
@@ -106,7 +110,7 @@ def test_callback_is_due_by_the_service_goal(staff_user):
     settings_row = ServiceSettings.load()
     settings_row.goal_call_back_hours = 3
     settings_row.save()
-    callback = services.register_callback(
+    callback = callback_services.register_callback(
         kind="voicemail", received_at=NOON, phone="20 30 40 50", user=staff_user
     )
     assert callback.due_at == NOON + datetime.timedelta(hours=3)
@@ -117,7 +121,7 @@ def test_callback_is_due_by_the_service_goal(staff_user):
 def test_completing_a_callback_logs_the_outgoing_call(staff_user):
     person = PersonFactory(nickname="Bo")
     callback = CallbackFactory(person=person)
-    done = services.complete_callback(callback=callback, user=staff_user, summary="Ringet op")
+    done = callback_services.complete_callback(callback=callback, user=staff_user, summary="Ringet op")
     assert done.done_at is not None
     contact = done.contact
     assert contact.direction == Direction.OUTGOING
@@ -125,12 +129,12 @@ def test_completing_a_callback_logs_the_outgoing_call(staff_user):
     assert contact.person == person
     assert contact.staff == staff_user
     with pytest.raises(ValidationError):
-        services.complete_callback(callback=callback, user=UserFactory())
+        callback_services.complete_callback(callback=callback, user=UserFactory())
 
 
 def test_shift_note_is_audited_and_listed_for_24_hours(staff_user):
     from contacts.models import ShiftNote
 
-    note = services.add_shift_note(text="Seng 2 skal redes", user=staff_user)
+    note = note_services.add_shift_note(text="Seng 2 skal redes", user=staff_user)
     assert list(ShiftNote.objects.recent(timezone.now())) == [note]
     assert not ShiftNote.objects.recent(timezone.now() + datetime.timedelta(hours=25)).exists()

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
-from contacts import services
 from contacts.models import Stay
+from contacts.services import stays as stay_services
 from tests.factories import PersonFactory, StayFactory
 from tests.helpers import require_postgres, with_token
 
@@ -18,7 +18,7 @@ EVENING = datetime.datetime(2025, 3, 14, 19, 0, tzinfo=datetime.UTC)
 
 
 def _book(user, person, bed=1, check_in=EVENING, hours=14):
-    return services.book_stay(
+    return stay_services.book_stay(
         person=person,
         bed=bed,
         check_in=check_in,
@@ -41,7 +41,7 @@ def test_open_stay_blocks_the_bed_until_checked_out(staff_user):
     stay = _book(staff_user, PersonFactory(), hours=None)
     with pytest.raises(ValidationError):
         _book(staff_user, PersonFactory(), check_in=EVENING + datetime.timedelta(days=5))
-    services.check_out_stay(stay=stay, check_out=EVENING + datetime.timedelta(hours=12), user=staff_user)
+    stay_services.check_out_stay(stay=stay, check_out=EVENING + datetime.timedelta(hours=12), user=staff_user)
     _book(staff_user, PersonFactory(), check_in=EVENING + datetime.timedelta(days=5))
     assert Stay.objects.count() == 2
 
@@ -63,7 +63,9 @@ def test_bed_outside_the_services_beds_is_refused(staff_user):
 def test_check_out_before_check_in_is_refused(staff_user):
     stay = _book(staff_user, PersonFactory(), hours=None)
     with pytest.raises(ValidationError):
-        services.check_out_stay(stay=stay, check_out=EVENING - datetime.timedelta(hours=1), user=staff_user)
+        stay_services.check_out_stay(
+            stay=stay, check_out=EVENING - datetime.timedelta(hours=1), user=staff_user
+        )
 
 
 def test_stay_past_the_max_consecutive_nights_warns_on_the_board(staff_client):
@@ -111,7 +113,9 @@ def test_postgres_constraint_violation_becomes_the_same_form_error(staff_user, m
     require_postgres()
     _book(staff_user, PersonFactory(name="Første"))
     # Another booking slipped in between the check and the insert: only the constraint sees it.
-    monkeypatch.setattr(services, "_stay_in_the_way", _first_call_finds_nothing(services._stay_in_the_way))
+    monkeypatch.setattr(
+        stay_services, "_stay_in_the_way", _first_call_finds_nothing(stay_services._stay_in_the_way)
+    )
     with pytest.raises(ValidationError) as raised:
         _book(staff_user, PersonFactory(), check_in=EVENING + datetime.timedelta(hours=1))
     assert "Første" in " ".join(raised.value.message_dict["bed"])

@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from akuttilbud.models import AuditAction, AuditEvent, Municipality
-from contacts import services as contact_services
 from contacts.models import CallerRole, Channel, Direction
+from contacts.services import contacts as contact_services
+from contacts.services import persons as person_services
 from partners import billing
 from partners.models import AgreementType, PartnerKind
 from tests.factories import ContactFactory, PersonFactory, StayFactory
@@ -369,7 +370,7 @@ def test_a_citizen_who_moves_is_billed_to_the_municipality_of_the_time(dataset, 
             "acuteness": 3,
         },
     )
-    contact_services.update_person(person=bo, user=staff_user, data={"home_municipality": gentofte})
+    person_services.update_person(person=bo, user=staff_user, data={"home_municipality": gentofte})
     after_the_move = contact_services.log_contact(
         user=staff_user,
         data={
@@ -401,7 +402,7 @@ def test_a_municipality_learnt_later_is_filled_in_on_earlier_contacts(lyngby, st
         },
     )
     assert contact.municipality is None
-    contact_services.update_person(person=gry, user=staff_user, data={"home_municipality": lyngby})
+    person_services.update_person(person=gry, user=staff_user, data={"home_municipality": lyngby})
     contact.refresh_from_db()
     assert contact.municipality == lyngby
 

@@ -17,9 +17,9 @@ from django.db.models import F
 
 from akuttilbud.models import ServiceSettings
 from akuttilbud.percentiles import nearest_rank
-from contacts import services
 from contacts.models import Channel, Contact, NotificationDecision, Reason
 from contacts.retention import apply_retention
+from contacts.services import persons as person_services
 from crisisplans.models import FollowUp, FollowUpStatus
 from partners.models import Partner, Referral
 from reporting import dashboard, figures, summaries
@@ -129,14 +129,14 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         follow_up.save()
 
     def walk_in_identified():
-        services.identify_person(person=records["cai"], cpr="0101151238", user=staff)
+        person_services.identify_person(person=records["cai"], cpr="0101151238", user=staff)
 
     def notification_decided():
         records["c3"].notification_decision = NotificationDecision.NOT_NEEDED
         records["c3"].save()
 
     def persons_merged():
-        services.merge_persons(keep=records["ann"], remove=eve, user=staff)
+        person_services.merge_persons(keep=records["ann"], remove=eve, user=staff)
 
     def contact_deleted():
         Contact.objects.filter(pk=records["c6"].pk).delete()

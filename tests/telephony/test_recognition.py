@@ -168,12 +168,12 @@ def test_the_card_costs_a_fixed_number_of_queries_whatever_the_history(
 
 @pytest.mark.django_db
 def test_merging_two_citizens_linked_to_one_number_shows_the_one_kept_once(staff_user):
-    from contacts import services as contact_services
+    from contacts.services import persons as person_services
 
     keep, remove = PersonFactory(name="Hanne"), PersonFactory(nickname="Natteravn")
     call = _call("c1")
     recognition.link_number(call=call, person=keep, user=staff_user)
     recognition.link_number(call=call, person=remove, user=staff_user)
-    contact_services.merge_persons(keep=keep, remove=remove, user=staff_user)
+    person_services.merge_persons(keep=keep, remove=remove, user=staff_user)
     known = recognition.known_caller(_call("c2"), user=staff_user)
     assert [linked.person for linked in known.persons] == [keep]
