@@ -70,7 +70,7 @@ def test_without_a_line_the_dashboard_says_phone_waits_are_not_measured(leader_c
 
 
 def test_missed_calls_called_back_in_time_stand_beside_the_previous_period():
-    from contacts import services as contact_services
+    from contacts.services import callbacks as contact_services
     from tests.factories import UserFactory
 
     staff = UserFactory()

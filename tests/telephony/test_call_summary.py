@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts import services as contact_services
+from contacts.services import callbacks as contact_services
 from contacts.models import Callback, CallbackClosure
 from telephony import call_summary, services
 from telephony.models import CallHour, CallSession, CallWaitDay
