@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from contacts.services import callbacks as contact_services
 from contacts.models import Callback, CallbackClosure
+from contacts.services import callbacks as contact_services
 from telephony import call_summary, services
 from telephony.models import CallHour, CallSession, CallWaitDay
 from telephony.service_level import callbacks_kept, service_level_by_hour
