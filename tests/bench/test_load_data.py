@@ -12,7 +12,8 @@ from contacts.models import Stay
 from reporting.care_figures import beds
 from reporting.periods import Period
 
-pytestmark = pytest.mark.django_db
+# Not in a test transaction: on PostgreSQL the generator ends with VACUUM, as after a real load.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_generated_stays_fill_60_to_80_percent_of_the_nights_after_the_demo_data():
