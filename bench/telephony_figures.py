@@ -73,7 +73,7 @@ def main():
     from reporting.line_figures import line_figures
     from reporting.periods import Period
     from telephony import call_summary
-    from telephony.models import CallHour, CallSession, CallWaitDay, Line
+    from telephony.models import CallHour, CallSession, CallWait, Line
     from telephony.service_level import service_level, service_level_by_hour
 
     if CallSession.objects.count() != args.calls:
@@ -120,7 +120,7 @@ def main():
                 "calls": args.calls,
                 "summary_rows": {
                     "by_hour": CallHour.objects.count(),
-                    "waits_by_day": CallWaitDay.objects.count(),
+                    "waits": CallWait.objects.count(),
                 },
                 "offered": level.offered,
                 "service_level": round(level.service_level, 4),

@@ -1,8 +1,10 @@
 """The line's calls counted per local day (and hour), so that a year's service level is read
 from a few thousand rows instead of a million sessions.
 
-``CallHour`` counts finished incoming calls by day, hour, outcome and seconds; ``CallWaitDay``
-counts answered ones by day and exact wait (for the percentiles). A call still ringing or
+``CallHour`` counts finished incoming calls by day, hour, outcome and seconds; ``CallWait``
+counts answered ones by day and exact wait (for the percentiles). Each call is in its day's row
+and its month's: a period reads its whole months from the month rows, the days at its ends from
+the day rows. A call still ringing or
 talking is not in them: the few live calls are counted from their sessions when read, so an
 event that only moves a live call writes nothing here.
 
@@ -20,19 +22,19 @@ from dataclasses import dataclass
 
 from django.apps import apps as installed_apps
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from akuttilbud import database
 
-from .models import LIVE_STATUSES, CallHour, CallSession, CallWaitDay
+from .models import LIVE_STATUSES, CallHour, CallSession, CallWait
 from .service_level import ANSWERED, as_rows, level, merged, tallies_by_hour, tally, whole_seconds
 
 
 @dataclass(frozen=True)
 class Entry:
     """Where one finished incoming call is counted: its ``CallHour`` key and, answered, its
-    ``CallWaitDay`` key."""
+    ``CallWait`` key, both without the day-or-month part."""
 
     hour: tuple
     wait: tuple | None
@@ -84,8 +86,14 @@ def _upsert(model, key_columns, changes):
         cursor.execute(sql, [value for key, calls in changes for value in (*key, calls)])
 
 
-HOUR_KEY = ("day", "hour", "outcome", "seconds")
-WAIT_KEY = ("day", "seconds")
+HOUR_KEY = ("month", "day", "hour", "outcome", "seconds")
+WAIT_KEY = ("month", "day", "seconds")
+
+
+def _day_and_month(key):
+    """The day row's key and the month row's of an ``Entry`` key (its day first)."""
+    day, *rest = key
+    return (False, day, *rest), (True, day.replace(day=1), *rest)
 
 
 def move(before, after):
@@ -96,11 +104,17 @@ def move(before, after):
     hours, waits = Counter(), Counter()
     for change, counted in ((-1, before), (1, after)):
         if counted is not None:
-            hours[counted.hour] += change
-            if counted.wait is not None:
-                waits[counted.wait] += change
+            _count(hours, waits, counted, change)
     _upsert(CallHour, HOUR_KEY, hours)
-    _upsert(CallWaitDay, WAIT_KEY, waits)
+    _upsert(CallWait, WAIT_KEY, waits)
+
+
+def _count(hours, waits, counted, change):
+    for key in _day_and_month(counted.hour):
+        hours[key] += change
+    if counted.wait is not None:
+        for key in _day_and_month(counted.wait):
+            waits[key] += change
 
 
 def _check_whole_minutes(goal):
@@ -113,9 +127,29 @@ def _live_by_hour(start, end):
     return tallies_by_hour(CallSession.objects.live().in_period(local_midnight(start), local_midnight(end)))
 
 
-def _waits(days, live):
+def _rows_of(start, end):
+    """The rows that count the local days [start, end) once each: the month rows of the whole
+    months in it, the day rows of the days before and after them."""
+    first_whole = start if start.day == 1 else _next_month(start)
+    after_whole = end.replace(day=1)
+    if first_whole >= after_whole:
+        rows = Q(month=False, day__gte=start, day__lt=end)
+    else:
+        rows = (
+            Q(month=True, day__gte=first_whole, day__lt=after_whole)
+            | Q(month=False, day__gte=start, day__lt=first_whole)
+            | Q(month=False, day__gte=after_whole, day__lt=end)
+        )
+    return rows & Q(calls__gt=0)
+
+
+def _next_month(day):
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _waits(rows, live):
     waits = Counter(
-        dict(CallWaitDay.objects.filter(**days).values_list("seconds").annotate(Sum("calls")).order_by())
+        dict(CallWait.objects.filter(rows).values_list("seconds").annotate(Sum("calls")).order_by())
     )
     return merged(waits, *(live_waits for _tallies, live_waits in live.values()))
 
@@ -124,19 +158,19 @@ def service_level(start, end, *, goal, grace):
     """The service level of the calls that rang on the local days [``start``, ``end``), equal to
     ``service_level.service_level`` of their sessions; ``goal`` in whole minutes. Three queries."""
     _check_whole_minutes(goal)
-    days = {"day__gte": start, "day__lt": end, "calls__gt": 0}
+    rows = _rows_of(start, end)
     live = _live_by_hour(start, end)
     tallies = Counter(
         {
             (outcome, seconds): calls
-            for outcome, seconds, calls in CallHour.objects.filter(**days)
+            for outcome, seconds, calls in CallHour.objects.filter(rows)
             .values_list("outcome", "seconds")
             .annotate(Sum("calls"))
             .order_by()
         }
     )
     tallies = merged(tallies, *(live_tallies for live_tallies, _waits in live.values()))
-    return level(as_rows(tallies), _waits(days, live), goal=goal, grace=grace)
+    return level(as_rows(tallies), _waits(rows, live), goal=goal, grace=grace)
 
 
 def service_level_by_hour(start, end, *, goal, grace):
@@ -144,13 +178,13 @@ def service_level_by_hour(start, end, *, goal, grace):
     keeps exact waits by day only, so each hour's level has its counts and no wait percentiles
     (``None``); the whole period's has both. Three queries."""
     _check_whole_minutes(goal)
-    days = {"day__gte": start, "day__lt": end, "calls__gt": 0}
+    rows = _rows_of(start, end)
     live = _live_by_hour(start, end)
     hours = {hour: Counter(tallies) for hour, (tallies, _waits) in live.items()}
-    counted = CallHour.objects.filter(**days).values_list("hour", "outcome", "seconds").annotate(Sum("calls"))
+    counted = CallHour.objects.filter(rows).values_list("hour", "outcome", "seconds").annotate(Sum("calls"))
     for hour, outcome, seconds, calls in counted.order_by():
         hours.setdefault(hour, Counter())[outcome, seconds] += calls
-    whole = level(as_rows(merged(*hours.values())), _waits(days, live), goal=goal, grace=grace)
+    whole = level(as_rows(merged(*hours.values())), _waits(rows, live), goal=goal, grace=grace)
     return whole, {
         hour: level(as_rows(tallies), {}, goal=goal, grace=grace) for hour, tallies in sorted(hours.items())
     }
@@ -163,7 +197,7 @@ def rebuild(apps=installed_apps):
     session_model = apps.get_model("telephony", "CallSession")
     hour_model, wait_model = (
         apps.get_model("telephony", "CallHour"),
-        apps.get_model("telephony", "CallWaitDay"),
+        apps.get_model("telephony", "CallWait"),
     )
     hour_model.objects.all().delete()
     wait_model.objects.all().delete()
@@ -174,9 +208,7 @@ def rebuild(apps=installed_apps):
     for session in sessions.iterator(chunk_size=10_000):
         counted = entry(session)
         if counted is not None:
-            hours[counted.hour] += 1
-            if counted.wait is not None:
-                waits[counted.wait] += 1
+            _count(hours, waits, counted, 1)
     database.copy_rows_in(
         hour_model._meta.db_table, [*HOUR_KEY, "calls"], [(*key, calls) for key, calls in hours.items()]
     )

@@ -237,8 +237,12 @@ class CallEvent(models.Model):
 class CallHour(models.Model):
     """Finished incoming calls by the local day and hour they rang in, their outcome and their
     seconds (``service_level.tally``; an answered call's wait rounded up to whole minutes, which
-    is all a goal in minutes needs). Kept by ``call_summary`` in each event's transaction."""
+    is all a goal in minutes needs). Kept by ``call_summary`` in each event's transaction.
 
+    Each call is counted twice: in its day's row and in its month's (``month``, ``day`` the
+    first of the month), so a long period reads its whole months from a twelfth of the rows."""
+
+    month = models.BooleanField(default=False)
     day = models.DateField()
     hour = models.PositiveSmallIntegerField()
     outcome = models.CharField(max_length=12, choices=CallStatus.choices)
@@ -247,23 +251,26 @@ class CallHour(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["day", "hour", "outcome", "seconds"], name="call_hour_unique")
+            models.UniqueConstraint(
+                fields=["month", "day", "hour", "outcome", "seconds"], name="call_hour_unique"
+            )
         ]
 
     def __str__(self):
         return f"{self.day} {self.hour:02d} {self.outcome} {self.seconds}: {self.calls}"
 
 
-class CallWaitDay(models.Model):
-    """Answered incoming calls (finished) by the local day they rang in and their exact wait in
-    whole seconds: the distribution the median and 90th percentile are read from."""
+class CallWait(models.Model):
+    """Answered incoming calls (finished) by the local day (and month, as ``CallHour``) they rang
+    in and their exact wait in whole seconds: the distribution the percentiles are read from."""
 
+    month = models.BooleanField(default=False)
     day = models.DateField()
     seconds = models.PositiveIntegerField()
     calls = models.IntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "seconds"], name="call_wait_day_unique")]
+        constraints = [models.UniqueConstraint(fields=["month", "day", "seconds"], name="call_wait_unique")]
 
     def __str__(self):
         return f"{self.day} {self.seconds} s: {self.calls}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from contacts.models import Callback, CallbackClosure
 from contacts.services import callbacks as contact_services
 from telephony import call_summary, services
-from telephony.models import CallHour, CallSession, CallWaitDay
+from telephony.models import CallHour, CallSession, CallWait
 from telephony.service_level import callbacks_kept, service_level_by_hour
 from tests.factories import UserFactory
 
@@ -73,9 +73,11 @@ def _calls(rng):
 def _summary_rows():
     return (
         sorted(
-            CallHour.objects.filter(calls__gt=0).values_list("day", "hour", "outcome", "seconds", "calls")
+            CallHour.objects.filter(calls__gt=0).values_list(
+                "month", "day", "hour", "outcome", "seconds", "calls"
+            )
         ),
-        sorted(CallWaitDay.objects.filter(calls__gt=0).values_list("day", "seconds", "calls")),
+        sorted(CallWait.objects.filter(calls__gt=0).values_list("month", "day", "seconds", "calls")),
     )
 
 
@@ -88,7 +90,15 @@ def test_the_summary_is_what_counting_the_sessions_gives_after_shuffled_and_repe
         record(call_id, kind, at, caller=caller)
 
     assert CallSession.objects.count() == 150
-    for start, end in ((FIRST_DAY, LAST_DAY), (datetime.date(2025, 10, 26), datetime.date(2025, 10, 27))):
+    periods = [
+        (FIRST_DAY, LAST_DAY),
+        (datetime.date(2025, 10, 26), datetime.date(2025, 10, 27)),
+        # Whole months read from the month rows, the days around them from the day rows.
+        (datetime.date(2025, 10, 1), datetime.date(2025, 11, 1)),
+        (datetime.date(2025, 9, 15), datetime.date(2025, 11, 15)),
+        (datetime.date(2025, 10, 26), datetime.date(2025, 12, 1)),
+    ]
+    for start, end in periods:
         whole, hours = call_summary.service_level_by_hour(start, end, goal=GOAL, grace=GRACE)
         sessions = CallSession.objects.in_period(
             call_summary.local_midnight(start), call_summary.local_midnight(end)
@@ -135,7 +145,11 @@ def test_a_live_call_counts_from_its_session_and_its_end_moves_it_into_the_summa
     assert (level.offered, level.answered, level.median_wait_seconds) == (1, 1, 75)
 
     record("talking", "ended", rang + datetime.timedelta(minutes=10))
-    assert _summary_rows() == ([(day, 22, "answered", 120, 1)], [(day, 75, 1)])
+    month = datetime.date(2026, 3, 1)
+    assert _summary_rows() == (
+        [(False, day, 22, "answered", 120, 1), (True, month, 22, "answered", 120, 1)],
+        [(False, day, 75, 1), (True, month, 75, 1)],
+    )
     assert call_summary.service_level(day, day + datetime.timedelta(days=1), goal=GOAL, grace=GRACE) == level
 
 
