@@ -61,17 +61,19 @@ def _apply(session, *, kind, at, extension, hung_up_by, staff_by_extension):
     session.status = session.derive_status()
 
 
-def _insert_sql(model, conflict, computed=None):
+def _insert_sql(model, conflict, *, source="", computed=None):
     """``INSERT`` of every column but the key, for ``model``'s row given in field order.
 
-    ``computed`` maps a column to the SQL that gives it; those columns take no parameter."""
+    With ``source`` (``FROM … WHERE …``) the row is selected from it, and ``computed`` maps a
+    column to the SQL that gives it there; those columns take no parameter."""
     computed = computed or {}
     quote = connection.ops.quote_name
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(quote(field.column) for field in fields)
     values = ", ".join(computed.get(field.column, "%s") for field in fields)
+    row = f"SELECT {values} {source}" if source else f"VALUES ({values})"
     fields = [field for field in fields if field.column not in computed]
-    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values}) {conflict}"  # noqa: S608 (model metadata only; values are parameters)
+    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {row} {conflict}"  # noqa: S608 (model metadata only; values are parameters)
 
 
 def _row_params(fields, instance):
@@ -96,11 +98,9 @@ def _locked_session(*, call_id, line_code, number, at, extension):
     fields, sql = _insert_sql(
         CallSession,
         f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}, {staff} AS extension_user_id",
+        # The WHERE also lets SQLite tell the upsert's ON from a join's.
+        source=f"FROM {line_table} WHERE {line_table}.{quote('code')} = %s",
         computed={"line_id": f"{line_table}.{quote('id')}"},
-    )
-    # The values are selected beside the line's row; the WHERE also lets SQLite parse the upsert.
-    sql = sql.replace(") VALUES (", ") SELECT ", 1).replace(
-        ") ON CONFLICT", f" FROM {line_table} WHERE {line_table}.{quote('code')} = %s ON CONFLICT", 1
     )
     params = [*_row_params(fields, new), line_code, extension or None]
     return next(iter(CallSession.objects.raw(sql, params)), None)
