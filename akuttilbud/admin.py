@@ -12,12 +12,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_active")
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is never edited or deleted through the app."""
-
-    list_display = ("at", "username", "action", "object_type", "object_id", "person_id")
-    list_filter = ("action",)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A list to read, for records written only by services, which audit what they write."""
 
     def has_add_permission(self, request):
         return False
@@ -27,6 +23,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Read-only: the audit log is never edited or deleted through the app."""
+
+    list_display = ("at", "username", "action", "object_type", "object_id", "person_id")
+    list_filter = ("action",)
 
 
 admin.site.register(Municipality)

@@ -52,7 +52,8 @@ def age_on(born, day):
 def age(day, *, birth_date=None, birth_year=None, stated_age=None):
     """A citizen's age on ``day``, the one rule of the pages, summaries and exports: from the CPR
     birth date, else the youngest a stated birth year allows, else the age stated at the contact.
-    The COPY export's ``_years_sql`` is this rule in SQL, held to it by its byte-for-byte test."""
+    ``reporting.people.Age`` is this rule inside the database (SQLite calls this function), held
+    to it by ``tests/reporting/test_export_contacts.py``."""
     if birth_date is not None:
         return age_on(birth_date, day)
     if birth_year is not None:

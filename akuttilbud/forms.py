@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from .locking import EditConflict
 from .models import ServiceSettings, User
 
 
@@ -13,6 +15,40 @@ def add_service_errors(form, error):
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
+
+
+class ServiceErrors:
+    """Run a view's save so that the service's refusal shows on the page instead of a 500::
+
+        with ServiceErrors(form) as refusal:
+            saved = services.save_it(...)
+            return redirect(...)
+        return render(..., {"form": form, "conflict": refusal.conflict})
+
+    A ``ValidationError`` goes on ``form`` (``add_service_errors``) and is kept as ``error``, so
+    the view can say more about it (a ``DuplicateCPR``'s holder). An ``EditConflict`` becomes
+    ``conflict``, the rows ``conflict(error)`` returns (``locking.refuse``); a form without a
+    version lets it through. Either way the block ends and the view renders the form again.
+    """
+
+    def __init__(self, form, conflict=None):
+        self.form = form
+        self.on_conflict = conflict
+        self.error = None
+        self.conflict = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if isinstance(error, ValidationError):
+            self.error = error
+            add_service_errors(self.form, error)
+            return True
+        if isinstance(error, EditConflict) and self.on_conflict is not None:
+            self.conflict = self.on_conflict(error)
+            return True
+        return False
 
 
 class LoginForm(AuthenticationForm):

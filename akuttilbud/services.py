@@ -1,17 +1,13 @@
 """Multi-row writes of the core app."""
 
-import datetime
-
 from django.apps import apps
-from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from . import audit as audit_module
-from . import audit_database
 from . import cpr as cpr_module
+from . import database
 from .audit import audit
-from .models import AuditAction, AuditEvent, AuditEventPerson, HasCPR, HasPhone
+from .models import AuditAction, AuditEvent, HasCPR, HasPhone
 
 
 @transaction.atomic
@@ -34,46 +30,14 @@ def purge_old_audit_events():
     Only a prefix of the chain (in id order) is deleted, so the events that remain still form
     one unbroken chain; the ``AUDIT_PURGE`` event keeps the hash of the last deleted event, which
     is what the first remaining event points to. The newest event is always kept so the purge
-    event links to the chain. On PostgreSQL the owner's purge function does the deleting, with
-    the retention and the clock of the database (``audit_database``). Returns the purge event.
+    event links to the chain (``database.purge_audit_events``). Returns the purge event.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            count, last_id, last_hash, cutoff = audit_database.purge(connection)
-        else:
-            count, last_id, last_hash, cutoff = _purge_in_python()
+        count, last_id, last_hash, cutoff = database.purge_audit_events()
         detail = {"count": count, "cutoff": cutoff.isoformat()}
         if last_id is not None:
             detail |= {"last_deleted_id": last_id, "last_deleted_hash": last_hash}
         return audit(AuditAction.AUDIT_PURGE, detail=detail)
-
-
-def _purge_in_python():
-    """SQLite's purge, the same prefix as ``audit_database.PURGE_FUNCTION`` deletes."""
-    cutoff = timezone.now() - datetime.timedelta(days=settings.AUDIT_RETENTION_DAYS)
-    first_kept_id = (
-        AuditEvent.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
-    )
-    if first_kept_id is None:
-        first_kept_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    old = AuditEvent.objects.filter(id__lt=first_kept_id)
-    last_deleted = old.order_by("-id").values("id", "hash").first() or {"id": None, "hash": None}
-    AuditEventPerson.objects.filter(event_id__lt=first_kept_id).delete()
-    count, _by_model = old.delete()
-    return count, last_deleted["id"], last_deleted["hash"], cutoff
-
-
-# The triggers that refuse an UPDATE of the audit tables, per database; only their owner can lift them.
-_APPEND_ONLY_TRIGGERS = {
-    "postgresql": [
-        ("akuttilbud_auditevent", "akuttilbud_auditevent_append_only"),
-        ("akuttilbud_auditeventperson", "akuttilbud_auditeventperson_append_only"),
-    ],
-    "sqlite": [
-        ("akuttilbud_auditevent", "akuttilbud_auditevent_no_update"),
-        ("akuttilbud_auditeventperson", "akuttilbud_auditeventperson_no_update"),
-    ],
-}
 
 
 def rechain_audit_log(*, previous_key=None):
@@ -99,9 +63,7 @@ def rechain_audit_log(*, previous_key=None):
                     f"The audit chain does not hold at event id {event.pk}; nothing was changed."
                 )
             previous = event.hash
-        vendor = connection.vendor
-        with connection.cursor() as cursor:
-            saved = _lift_triggers(cursor, vendor)
+        with database.append_only_triggers_lifted(), connection.cursor() as cursor:
             new_previous = events[0][0].previous_hash if events else ""
             for event, person_ids in events:
                 event.previous_hash = new_previous
@@ -111,35 +73,10 @@ def rechain_audit_log(*, previous_key=None):
                     [event.previous_hash, event.hash, event.pk],
                 )
                 new_previous = event.hash
-            _restore_triggers(cursor, vendor, saved)
         return audit(
             AuditAction.AUDIT_RECHAIN,
             detail={"count": len(events), "from": "key" if previous_key else "unkeyed"},
         )
-
-
-def _lift_triggers(cursor, vendor):
-    saved = []
-    if vendor == "postgresql":
-        # A table with foreign-key checks still pending in this transaction cannot be altered.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for table, trigger in _APPEND_ONLY_TRIGGERS.get(vendor, []):
-        if vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-        else:
-            # SQLite cannot disable a trigger: keep its definition, drop it, create it again after.
-            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [trigger])
-            saved.append(cursor.fetchone()[0])
-            cursor.execute(f"DROP TRIGGER {trigger}")
-    return saved
-
-
-def _restore_triggers(cursor, vendor, saved):
-    if vendor == "postgresql":
-        for table, trigger in _APPEND_ONLY_TRIGGERS[vendor]:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
-    for definition in saved:
-        cursor.execute(definition)
 
 
 # Every encrypted column: a mixin of models.py and the field it adds. Models of any app that

@@ -195,7 +195,7 @@ def generate(*, contacts, seed=1, stdout=None):
     # What autovacuum would have done by the time a real table held this much: statistics for
     # the planner and the visibility map that index-only scans rely on.
     database.analyze(vacuum=True)
-    # What the nightly job would have done: the bulk writes above sent no signals.
+    # What the nightly job would have done: the bulk writes above marked no days.
     started = time.perf_counter()
     summaries.rebuild()
     say(f"dashboard summaries: {SummaryDay.objects.count()} days in {time.perf_counter() - started:.1f} s")

@@ -26,9 +26,9 @@ from django.db.models import Q
 from akuttilbud import personal_data
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
+from reporting import summaries
 
 from .models import Person
-from .signals import persons_changed
 
 # Earlier versions of a record's text: emptying them field by field would keep nothing of use.
 DELETED_MODELS = {"crisisplans.crisisplanrevision"}
@@ -183,7 +183,8 @@ def _apply(persons, plans, related):
             **{name: "" for name in [*PERSON_TEXT_FIELDS, *PHONE_FIELDS]},
         )
         audit(AuditAction.RETENTION, obj=person, person=person, detail=change.as_detail())
-    persons_changed.send(sender=Person, person_ids=[change.person_id for change in plans])
+    # Without a CPR number or birth date their contacts count as lacking one, their age by year.
+    summaries.persons_changed([change.person_id for change in plans])
 
 
 def apply_retention(*, now, dry_run, years=None):

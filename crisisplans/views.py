@@ -1,7 +1,6 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from akuttilbud import locking
 from akuttilbud.audit import audit
-from akuttilbud.forms import add_service_errors
+from akuttilbud.forms import ServiceErrors
 from akuttilbud.models import AuditAction, ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -96,7 +95,7 @@ def plan_create(request, contact_id):
     formsets = _people_formsets(data, initial={"professionals": _default_professionals()})
     if data is not None and form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
         people = {key: formset.entries() for key, formset in formsets.items()}
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -106,8 +105,6 @@ def plan_create(request, contact_id):
                 url_for=lambda plan: reverse("crisisplans:plan_detail", args=[plan.pk]),
                 message=_("The crisis plan was saved."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     # A second plan is allowed (a new crisis), but staff should know of the open one first.
     open_plan = CrisisPlan.objects.visible_to(request.user).filter(person=person).open().first()
     return _render_plan_form(
@@ -126,10 +123,19 @@ def plan_edit(request, plan_id):
     formsets = _people_formsets(
         data, initial={key: plan.sections.get(key, []) for key, _label in PEOPLE_SECTIONS}
     )
-    conflict = []
+    # A conflict can only come from the save, once ``people`` holds what was typed.
+    refusal = ServiceErrors(
+        form,
+        conflict=lambda error: locking.refuse(
+            form,
+            error,
+            [(form, EditPlanForm(initial=PlanForm.initial_from(error.current), version=1))],
+            extra_rows=_people_conflict_rows(error.current, people),
+        ),
+    )
     if data is not None and form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
         people = {key: formset.entries() for key, formset in formsets.items()}
-        try:
+        with refusal:
             services.update_plan(
                 plan=plan,
                 user=request.user,
@@ -137,20 +143,10 @@ def plan_edit(request, plan_id):
                 opened_version=form.opened_version,
                 **form.content(people),
             )
-        except locking.EditConflict as error:
-            conflict = locking.refuse(
-                form,
-                error,
-                [(form, EditPlanForm(initial=PlanForm.initial_from(error.current), version=1))],
-                extra_rows=_people_conflict_rows(error.current, people),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The crisis plan was saved."))
             return redirect("crisisplans:plan_detail", plan_id=plan.pk)
     return _render_plan_form(
-        request, form=form, formsets=formsets, person=plan.person, plan=plan, conflict=conflict
+        request, form=form, formsets=formsets, person=plan.person, plan=plan, conflict=refusal.conflict
     )
 
 
@@ -267,7 +263,7 @@ def follow_up_record(request, follow_up_id):
     follow_up = get_object_or_404(follow_ups, pk=follow_up_id)
     form = FollowUpRecordForm(request.POST or None)
     if follow_up.status == FollowUpStatus.OPEN and request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -282,8 +278,6 @@ def follow_up_record(request, follow_up_id):
                 url_for=lambda result: reverse("crisisplans:follow_up_list"),
                 message=_("The follow-up was saved."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     return render(
         request,
         "crisisplans/follow_up_record.html",
@@ -310,7 +304,7 @@ def wellbeing_at_contact(request, contact_id):
         return render(request, "crisisplans/plan_needs_person.html", {"contact": contact, "for_score": True})
     form = WellbeingScoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -325,8 +319,6 @@ def wellbeing_at_contact(request, contact_id):
                 url_for=lambda score: reverse("contacts:contact_detail", args=[contact.pk]),
                 message=_("The well-being score was saved."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     return render(
         request,
         "crisisplans/wellbeing_form.html",

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from akuttilbud.audit import audit
 from akuttilbud.models import AuditAction
+from reporting import summaries
 
 from .models import Referral
 
@@ -76,6 +77,7 @@ def add_referral(
     )
     referral.full_clean()
     referral.save()
+    summaries.referral_changed(referral)
     audit(
         AuditAction.CREATE,
         request=request,

@@ -58,7 +58,8 @@ ROLLUPS = [ContactMonth, PersonMonth, WaitMonth]
 ONE_DAY = datetime.timedelta(days=1)
 
 CONTACT_FIELDS = ["day", "channel", "direction", "caller_role", "acuteness", "anonymous", "lacks_cpr"]
-WAITED = Q(channel=Channel.PHONE, direction=Direction.INCOMING) | Q(channel=Channel.WALK_IN)
+# Waits are the citizen's: an outgoing call or walk-in (staff's own initiative) has none.
+WAITED = Q(channel__in=[Channel.PHONE, Channel.WALK_IN], direction=Direction.INCOMING)
 
 
 def count_days(days):

@@ -4,6 +4,10 @@ The rules behind each number are in ``figures``, ``care_figures`` and ``line_fig
 layout is ``figure.Figure``.
 """
 
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,7 +17,9 @@ from partners.models import ReferralDirection
 
 from . import care_figures, figures, summaries
 from .figure import Figure, percent, period_label
+from .headline import headline
 from .line_figures import line_figures
+from .periods import Period
 
 WEEKDAYS = [
     gettext_lazy("Monday"),
@@ -64,20 +70,44 @@ SECTIONS = [
 ]
 
 
-def build(period):
-    """Every dashboard figure for ``period`` beside the previous period of equal length."""
+@dataclass
+class Dashboard:
+    """The figures of ``period`` beside ``previous``, as counted at ``as_of``: ``period`` is the
+    ``chosen`` one up to today.
+
+    A period that is not over (``complete`` false) is counted up to now: contacts up to now,
+    nights and follow-up deadlines up to last midnight, costs over the whole months that are
+    over; the previous period is cut to as many days, so the two compare like with like.
+    """
+
+    chosen: Period
+    period: Period
+    previous: Period
+    complete: bool
+    as_of: datetime.datetime
+    figures: dict
+    headline: Figure
+
+
+def build(period, now=None):
+    """Every dashboard figure for ``period`` beside the previous period, as of ``now``."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    complete = period.is_over(today)
+    counted = period.begun_by(today)
+    previous = period.previous() if complete else period.previous().first_days(counted.days)
     # The cost figure reaches furthest: to the end of the period's last month.
     with summaries.fresh(period.whole_months().end):
-        return _build(period)
+        figures_by_key, headline = _build(counted, previous, today, complete)
+    return Dashboard(period, counted, previous, complete, now, figures_by_key, headline)
 
 
-def _build(period):
-    previous = period.previous()
+def _build(period, previous, today, complete):
     service_settings = ServiceSettings.load()
     result = {}
 
-    def both(function, *args, **kwargs):
-        return (period, function(period, *args, **kwargs)), (previous, function(previous, *args, **kwargs))
+    def both(function, *args, cut=None):
+        return tuple((key, function(cut(key) if cut else key, *args)) for key in (period, previous))
 
     # The figures that count contacts or persons share one query of each per period.
     counts = {key: figures.contact_counts(key) for key in (period, previous)}
@@ -196,10 +226,16 @@ def _build(period):
             )
         ],
     )
+
+    # Nights and follow-up deadlines count once they have passed: last night is the latest.
+    def ended(of):
+        return of.ended_by(today)
+
+    beds = both(care_figures.beds, service_settings, today, cut=ended)
     result["beds"] = _compare(
         "beds",
         _("Beds and meals"),
-        *both(care_figures.beds, service_settings),
+        *beds,
         lambda beds: [
             (_("Bed nights"), beds["bed_nights"]),
             (_("Bed capacity (beds × days)"), beds["capacity"]),
@@ -217,10 +253,11 @@ def _build(period):
             (_("Crisis plans per walk-in"), plans["ratio"]),
         ],
     )
+    follow_ups = both(care_figures.follow_ups, cut=ended)
     result["follow_ups"] = _compare(
         "follow_ups",
         _("Follow-ups"),
-        *both(care_figures.follow_ups),
+        *follow_ups,
         lambda follow_ups: [
             (_("Follow-ups due"), follow_ups["owed"]),
             (_("Done on time"), follow_ups["on_time"]),
@@ -263,10 +300,11 @@ def _build(period):
         ],
         chart="bar",
     )
+    wellbeing = both(care_figures.wellbeing)
     result["wellbeing"] = _compare(
         "wellbeing",
         _("Well-being (SWEMWBS) before and after"),
-        *both(care_figures.wellbeing),
+        *wellbeing,
         lambda wellbeing: [
             (_("Citizens with both scores"), wellbeing["pairs"]),
             (_("Mean metric score at contact"), wellbeing["mean_at_contact"]),
@@ -277,7 +315,7 @@ def _build(period):
             (_("Improved by 3 points or more (%)"), percent(wellbeing["improved_share"])),
         ],
     )
-    costs = both(figures.costs)
+    costs = both(figures.costs, today)
     result["costs"] = _compare(
         "costs",
         _("Running cost (DKK)"),
@@ -293,11 +331,44 @@ def _build(period):
             (_("National figure per unique user (2016)"), costs["national_per_citizen"]),
         ],
     )
-    result["costs"].note = _(
-        "Costs are entered per month, so this figure covers the whole months %(months)s."
-    ) % {"months": f"{costs[0][1]['first_month']:%m.%Y}–{costs[0][1]['last_month']:%m.%Y}"}
+    result["costs"].note = cost_note(costs[0][1])
+    if not complete:
+        result["beds"].note = _("Nights up to last night: tonight is not over.")
+        result["follow_ups"].note = _(
+            "Follow-ups due up to yesterday: one due today can still be done on time."
+        )
     trend = Figure("trend", _("Contacts per month, last 12 months"), [_("Contacts")], chart="line")
     for month, count in figures.monthly_trend(period):
         trend.add(f"{month:%m.%Y}", count)
     result["trend"] = trend
-    return result
+    return result, headline(
+        overview=overview,
+        calls=result["calls"],
+        beds=beds,
+        follow_ups=follow_ups,
+        wellbeing=wellbeing,
+        costs=costs,
+    )
+
+
+def cost_note(costs):
+    """What the cost figure covers: the whole months that are over, and any without costs."""
+    months = costs["months"]
+    if not months:
+        return _("No whole month of the period is over yet: costs are entered per month.")
+    if costs["running"] is None:
+        return _("No costs registered for %(months)s.") % {"months": month_span(months)}
+    note = _(
+        "Costs are entered per month, so this figure covers the whole months that are over: %(months)s."
+    ) % {"months": month_span(months)}
+    if costs["missing_months"]:
+        note += " " + _("No costs registered for %(months)s: the cost figures are too low.") % {
+            "months": ", ".join(f"{month:%m.%Y}" for month in costs["missing_months"])
+        }
+    return note
+
+
+def month_span(months):
+    if len(months) == 1:
+        return f"{months[0]:%m.%Y}"
+    return f"{months[0]:%m.%Y}–{months[-1]:%m.%Y}"

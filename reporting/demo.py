@@ -47,6 +47,6 @@ def seed(*, rng, users, stdout):
             created += 1
         month = add_months(month, 1)
     stdout.write(f"reporting: {created} cost entries added")
-    # The other apps' demo data went in by bulk_create, which sends no signals, before this
-    # (reporting comes after them in INSTALLED_APPS): count every day afresh.
+    # The other apps' demo data went in before this (reporting comes after them in
+    # INSTALLED_APPS) by bulk_create and plain saves, which mark no days: count every day afresh.
     summaries.rebuild()

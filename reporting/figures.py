@@ -257,9 +257,9 @@ def _minutes(microseconds):
 def waits(period, service_settings=None):
     """Wait against each service goal, over the waits that ended (answered or called back).
 
-    phone: incoming calls, answered − started; walk-in: answered − arrived (both from the daily
-    ``WaitDay`` counts, exact to the microsecond); call-backs: called back − received, from the
-    call-backs themselves.
+    phone: incoming calls, answered − started; walk-in: incoming walk-ins, answered − arrived
+    (both from the daily ``WaitDay`` counts, exact to the microsecond); call-backs: called back −
+    received, from the call-backs themselves.
     """
     service_settings = service_settings or ServiceSettings.load()
     goals = {
@@ -332,31 +332,52 @@ def lacking_cpr(period):
     }
 
 
-def costs(period):
-    """Running cost per contact and per unique citizen over the whole months the period touches
-    (costs are entered per month, so contacts are counted over the same months). Establishment
-    costs are shown apart and left out, as the national evaluation did."""
-    months = period.whole_months()
-    entries = queries.costs(period)
-    running = entries.running().aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    establishment = entries.filter(category=CostCategory.ESTABLISHMENT).aggregate(total=Sum("amount"))[
-        "total"
-    ] or Decimal(0)
-    counts = {
-        "contacts": sum(_grouped(months, CONTACTS, ["anonymous"]).values()),
-        "citizens": sum(_citizens(months).values()),
-    }
-    return {
-        "first_month": months.start,
-        "last_month": add_months(months.end, -1),
-        "running": running,
-        "establishment": establishment,
-        "contacts": counts["contacts"],
-        "citizens": counts["citizens"],
-        "per_contact": running / counts["contacts"] if counts["contacts"] else None,
-        "per_citizen": running / counts["citizens"] if counts["citizens"] else None,
+def costs(period, today):
+    """Running cost per contact and per unique citizen over the whole calendar months the period
+    touches that are over by ``today``. Costs are entered per month, and a month not over has
+    not had all its costs, so it is left out, with its contacts. Establishment costs are shown
+    apart and left out, as the national evaluation did. No running cost entered in those months
+    gives no cost figure (``None``), never 0; months without one are named in ``missing_months``.
+    """
+    months = period.months_over(today)
+    result = {
+        "months": months.months(),
+        "missing_months": [],
+        "running": None,
+        "establishment": None,
+        "contacts": None,
+        "citizens": None,
+        "per_contact": None,
+        "per_citizen": None,
         "national_per_contact": NATIONAL_COST_PER_CONTACT,
         "national_per_citizen": NATIONAL_COST_PER_CITIZEN,
+    }
+    if not months.days:
+        return result
+    entries = queries.costs(months)
+    running = dict(
+        entries.running()
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("month", "total")
+    )
+    result["establishment"] = entries.filter(category=CostCategory.ESTABLISHMENT).aggregate(
+        total=Sum("amount")
+    )["total"]
+    result["missing_months"] = [month for month in result["months"] if month not in running]
+    if not running:
+        return result
+    contacts = sum(_grouped(months, CONTACTS, ["anonymous"]).values())
+    citizens = sum(_citizens(months).values())
+    total = sum(running.values(), Decimal(0))
+    return {
+        **result,
+        "running": total,
+        "contacts": contacts,
+        "citizens": citizens,
+        "per_contact": total / contacts if contacts else None,
+        "per_citizen": total / citizens if citizens else None,
     }
 
 

@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from akuttilbud.once import OnceTokenMixin
@@ -70,7 +73,25 @@ class DashboardPeriodForm(DateRangeForm):
             for name in ("start", "end"):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, _("Enter a date."))
+            # Nothing has happened in a period yet to begin: its figures would all be empty.
+            if cleaned.get("start") and cleaned["start"] > timezone.localdate():
+                self.add_error("start", _("The period has not begun yet."))
         return cleaned
+
+
+class MonthlyReportForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        input_formats=[MONTH_FORMAT],
+        widget=forms.DateInput(format=MONTH_FORMAT, attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        error_messages={"invalid": _("Enter a month as YYYY-MM.")},
+    )
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        if not datetime.date(2000, 1, 1) <= month <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a month that has begun."))
+        return month
 
 
 class ExportForm(DateRangeForm):

@@ -54,7 +54,7 @@ class CostEntry(models.Model):
 class SummaryDay(models.Model):
     """One local date whose contacts the summary tables below hold, and whether they still do.
 
-    ``changes`` goes up with every write that touches the day's contacts (``reporting.signals``);
+    ``changes`` goes up with every write that touches the day's contacts (``summaries``' marks);
     the day's summary rows count its contacts as they were when ``changes`` was ``summarised``.
     A day whose two numbers differ is summarised again before a figure reads it.
     """
@@ -77,9 +77,36 @@ class SummaryMonth(models.Model):
         return f"{self.month:%Y-%m}"
 
 
+class PerDay(models.Model):
+    """A summary table's rows for one local date each (a ``SummaryDay``)."""
+
+    day = models.DateField()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["day"], name="%(class)s_day")]
+
+    @property
+    def when(self):
+        return f"{self.day}"
+
+
+class PerMonth(models.Model):
+    """A rollup's rows for one calendar month each (a ``SummaryMonth``): its days' rows summed."""
+
+    month = models.DateField()
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["month"], name="%(class)s_month")]
+
+    @property
+    def when(self):
+        return f"{self.month:%Y-%m}"
+
+
 class ContactCounts(models.Model):
-    """Contacts by the attributes the dashboard counts them by: ``ContactDay`` for a local date,
-    ``ContactMonth`` for a calendar month."""
+    """Contacts by the attributes the dashboard counts them by, for a day or a month."""
 
     channel = models.CharField(max_length=10)
     direction = models.CharField(max_length=3)
@@ -93,116 +120,16 @@ class ContactCounts(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return f"{self.when} {self.channel}: {self.contacts}"
 
-class ContactDay(ContactCounts):
+
+class ContactDay(PerDay, ContactCounts):
     """Contacts of a local date by the attributes the dashboard counts them by."""
 
-    day = models.DateField()
 
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="contactday_day")]
-
-    def __str__(self):
-        return f"{self.day} {self.channel}: {self.contacts}"
-
-
-class HourDay(models.Model):
-    """Contacts of a local date by local hour started."""
-
-    day = models.DateField()
-    hour = models.PositiveSmallIntegerField()
-    contacts = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="hourday_day")]
-
-    def __str__(self):
-        return f"{self.day} {self.hour:02d}: {self.contacts}"
-
-
-class ReasonDay(models.Model):
-    """Contact–reason links of a local date by reason."""
-
-    day = models.DateField()
-    reason_id = models.PositiveIntegerField()
-    contacts = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="reasonday_day")]
-
-    def __str__(self):
-        return f"{self.day} reason {self.reason_id}: {self.contacts}"
-
-
-class PersonDay(models.Model):
-    """The persons with a contact on a local date: what distinct-citizen figures count.
-
-    With the person's previous day of contact on each row, the citizens of any period are its
-    rows whose previous day lies before the period (or that have none): a filtered count, not a
-    DISTINCT over every row.
-    """
-
-    day = models.DateField()
-    # A plain number, not a foreign key: these rows are counts, not data about the person, so the
-    # personal-data walk (access report, retention, merge) must not reach them.
-    person_id = models.PositiveIntegerField()
-    contacts = models.PositiveIntegerField()
-    # None: the person's first contact ever is on this day.
-    previous_day = models.DateField(null=True)
-    psychiatry_contact = models.CharField(max_length=8)
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="personday_day")]
-
-    def __str__(self):
-        return f"{self.day} person {self.person_id}: {self.contacts}"
-
-
-class ReferralDay(models.Model):
-    """Referrals made at the contacts of a local date, by partner and direction. The partner's
-    kind is read through the partner, so a partner given another kind counts under it at once."""
-
-    day = models.DateField()
-    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
-    direction = models.CharField(max_length=3)
-    referrals = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="referralday_day")]
-
-    def __str__(self):
-        return f"{self.day} partner {self.partner_id} {self.direction}: {self.referrals}"
-
-
-class PlanDay(models.Model):
-    """Crisis plans made on a local date, by whether the person lacks a CPR number."""
-
-    day = models.DateField()
-    lacks_cpr = models.BooleanField()
-    plans = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="planday_day")]
-
-    def __str__(self):
-        return f"{self.day}: {self.plans}"
-
-
-class FollowUpDay(models.Model):
-    """Follow-ups first due on a local date, by status, whether done by that date, and whether
-    the person lacks a CPR number."""
-
-    day = models.DateField()
-    status = models.CharField(max_length=12)
-    on_time = models.BooleanField()
-    lacks_cpr = models.BooleanField()
-    follow_ups = models.PositiveIntegerField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="followupday_day")]
-
-    def __str__(self):
-        return f"{self.day} {self.status}: {self.follow_ups}"
+class ContactMonth(PerMonth, ContactCounts):
+    """``ContactDay`` summed over a calendar month."""
 
 
 class WaitKind(models.TextChoices):
@@ -211,8 +138,8 @@ class WaitKind(models.TextChoices):
 
 
 class WaitCounts(models.Model):
-    """Answered incoming calls and walk-ins by their exact wait (microseconds): ``WaitDay`` for a
-    local date, ``WaitMonth`` for a calendar month."""
+    """Answered incoming calls and walk-ins by their exact wait (microseconds), for a day or a
+    month."""
 
     kind = models.CharField(max_length=7, choices=WaitKind.choices)
     wait_us = models.BigIntegerField()
@@ -221,69 +148,111 @@ class WaitCounts(models.Model):
     class Meta:
         abstract = True
 
-
-class WaitDay(WaitCounts):
-    """Answered incoming calls and walk-ins of a local date by their exact wait (microseconds)."""
-
-    day = models.DateField()
-
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="waitday_day")]
-
     def __str__(self):
-        return f"{self.day} {self.kind} {self.wait_us} µs: {self.contacts}"
+        return f"{self.when} {self.kind} {self.wait_us} µs: {self.contacts}"
 
 
-class Under18Day(models.Model):
-    """Contacts of a local date with a citizen under 18 that day, by notification decision."""
+class WaitDay(PerDay, WaitCounts):
+    """Answered incoming calls and walk-ins of a local date by their exact wait."""
 
-    day = models.DateField()
-    notification_decision = models.CharField(max_length=12)
+
+class WaitMonth(PerMonth, WaitCounts):
+    """``WaitDay`` summed over a calendar month."""
+
+
+class HourDay(PerDay):
+    """Contacts of a local date by local hour started."""
+
+    hour = models.PositiveSmallIntegerField()
     contacts = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["day"], name="under18day_day")]
+    def __str__(self):
+        return f"{self.day} {self.hour:02d}: {self.contacts}"
+
+
+class ReasonDay(PerDay):
+    """Contact–reason links of a local date by reason."""
+
+    reason_id = models.PositiveIntegerField()
+    contacts = models.PositiveIntegerField()
 
     def __str__(self):
-        return f"{self.day} under 18: {self.contacts}"
+        return f"{self.day} reason {self.reason_id}: {self.contacts}"
 
 
-class ContactMonth(ContactCounts):
-    """``ContactDay`` summed over a calendar month."""
+class PersonDay(PerDay):
+    """The persons with a contact on a local date: what distinct-citizen figures count.
 
-    month = models.DateField()
+    With the person's previous day of contact on each row, the citizens of any period are its
+    rows whose previous day lies before the period (or that have none): a filtered count, not a
+    DISTINCT over every row.
+    """
 
-    class Meta:
-        indexes = [models.Index(fields=["month"], name="contactmonth_month")]
+    # A plain number, not a foreign key: these rows are counts, not data about the person, so the
+    # personal-data walk (access report, retention, merge) must not reach them.
+    person_id = models.PositiveIntegerField()
+    contacts = models.PositiveIntegerField()
+    # None: the person's first contact ever is on this day.
+    previous_day = models.DateField(null=True)
+    psychiatry_contact = models.CharField(max_length=8)
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.channel}: {self.contacts}"
+        return f"{self.day} person {self.person_id}: {self.contacts}"
 
 
-class PersonMonth(models.Model):
+class PersonMonth(PerMonth):
     """``PersonDay`` rows of a calendar month counted by previous day of contact: a month's
     citizens for a period starting on or before it are still its rows whose previous day lies
     before the period."""
 
-    month = models.DateField()
     previous_day = models.DateField(null=True)
     psychiatry_contact = models.CharField(max_length=8)
     persons = models.PositiveIntegerField()
 
-    class Meta:
-        indexes = [models.Index(fields=["month"], name="personmonth_month")]
+    def __str__(self):
+        return f"{self.when} after {self.previous_day}: {self.persons}"
+
+
+class ReferralDay(PerDay):
+    """Referrals made at the contacts of a local date, by partner and direction. The partner's
+    kind is read through the partner, so a partner given another kind counts under it at once."""
+
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=3)
+    referrals = models.PositiveIntegerField()
 
     def __str__(self):
-        return f"{self.month:%Y-%m} after {self.previous_day}: {self.persons}"
+        return f"{self.day} partner {self.partner_id} {self.direction}: {self.referrals}"
 
 
-class WaitMonth(WaitCounts):
-    """``WaitDay`` summed over a calendar month."""
+class PlanDay(PerDay):
+    """Crisis plans made on a local date, by whether the person lacks a CPR number."""
 
-    month = models.DateField()
-
-    class Meta:
-        indexes = [models.Index(fields=["month"], name="waitmonth_month")]
+    lacks_cpr = models.BooleanField()
+    plans = models.PositiveIntegerField()
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.kind} {self.wait_us} µs: {self.contacts}"
+        return f"{self.day}: {self.plans}"
+
+
+class FollowUpDay(PerDay):
+    """Follow-ups first due on a local date, by status, whether done by that date, and whether
+    the person lacks a CPR number."""
+
+    status = models.CharField(max_length=12)
+    on_time = models.BooleanField()
+    lacks_cpr = models.BooleanField()
+    follow_ups = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.day} {self.status}: {self.follow_ups}"
+
+
+class Under18Day(PerDay):
+    """Contacts of a local date with a citizen under 18 that day, by notification decision."""
+
+    notification_decision = models.CharField(max_length=12)
+    contacts = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.day} under 18: {self.contacts}"

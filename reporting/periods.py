@@ -45,22 +45,55 @@ class Period:
     def days(self):
         return (self.end - self.start).days
 
+    def is_whole_months(self):
+        return self.start.day == 1 and self.end.day == 1
+
     def previous(self):
-        """The period of equal length just before this one."""
+        """The period just before this one: as many calendar months for whole months, else as
+        many days."""
+        if self.is_whole_months():
+            count = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+            return Period(add_months(self.start, -count), self.start)
         return Period(self.start - datetime.timedelta(days=self.days), self.start)
+
+    def first_days(self, count):
+        """The period's first ``count`` days."""
+        return Period(self.start, min(self.end, self.start + datetime.timedelta(days=count)))
+
+    def is_over(self, today):
+        return self.end <= today
+
+    def begun_by(self, today):
+        """The days of the period that have begun by the local date ``today``, today included:
+        what a contact can have happened on by now."""
+        return Period(self.start, max(self.start, min(self.end, today + datetime.timedelta(days=1))))
+
+    def ended_by(self, today):
+        """The days of the period that have ended before ``today``: the nights slept and the
+        follow-up deadlines passed."""
+        return Period(self.start, max(self.start, min(self.end, today)))
 
     def months(self):
         """First days of every month the period touches, oldest first."""
         months = []
         month = first_of_month(self.start)
-        while month < self.end:
+        while self.start < self.end and month < self.end:
             months.append(month)
             month = add_months(month, 1)
         return months
 
     def whole_months(self):
-        """The period widened to the whole calendar months it touches."""
+        """The period widened to the whole calendar months it touches (none for an empty one)."""
         months = self.months()
+        if not months:
+            return self
+        return Period(months[0], add_months(months[-1], 1))
+
+    def months_over(self, today):
+        """The whole calendar months the period touches that have ended before ``today``."""
+        months = [month for month in self.months() if add_months(month, 1) <= today]
+        if not months:
+            return Period(self.start, self.start)
         return Period(months[0], add_months(months[-1], 1))
 
     @classmethod

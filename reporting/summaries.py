@@ -4,11 +4,20 @@ contact of the year.
 Each local date's contacts are counted into the tables of ``models`` (``ContactDay``,
 ``HourDay``, ``ReasonDay``, ``PersonDay``, ``WaitDay``, ``Under18Day``, ``ReferralDay``), and
 its crisis plans and follow-ups first due into ``PlanDay`` and ``FollowUpDay``. A ``SummaryDay`` row
-says whether those counts are still those of the day's contacts: every write that touches a
-day's contacts bumps its ``changes`` (``reporting.signals``), and a day is summarised again
-whenever ``summarised`` lags behind. Figures call ``ensure`` first, which summarises any stale or
+says whether those counts are still those of the day's contacts: every service that writes what
+a day counts bumps its ``changes`` inside its own transaction, by calling the function below named
+for what it changed (``contact_changed``, ``persons_changed``, ``referral_changed``,
+``plan_changed``, ``follow_up_changed``), and a day is summarised again whenever ``summarised``
+lags behind. Figures call ``ensure`` first, which summarises any stale or
 missing day up to the period's end, so a figure is as exact as counting the contacts themselves;
 the nightly ``refresh`` does that work ahead of the leader's first look.
+
+What changes which day: a contact logged, changed or deleted changes its day before and after,
+and the next day of contact after each of its person's before and after (that day's previous day
+of contact); its reasons or a referral made at it change its day; a crisis plan changes the day
+it was made, a follow-up the day it was first due; a person changed (whether they have a CPR
+number, their age, their psychiatry history) changes every day with their contacts, plans or
+follow-ups. Bulk loads that mark nothing (demo and benchmark data) ``rebuild`` at the end.
 
 Concurrency: writers bump in their own transaction with an upsert; a summariser locks the days it
 counts. Whichever commits first, a write that the counts did not see leaves the day stale.
@@ -16,6 +25,8 @@ counts. Whichever commits first, a write that the counts did not see leaves the 
 
 import contextlib
 import contextvars
+import datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -42,7 +53,56 @@ DATED = [(Contact, "started_at"), (CrisisPlan, "created_at"), (FollowUp, "first_
 _fresh_until = contextvars.ContextVar("summaries_fresh_until", default=None)
 
 
-def changed(instants):
+class Placed(NamedTuple):
+    """Where a contact counts: whose it is and when it started."""
+
+    person_id: int | None
+    started_at: datetime.datetime | None
+
+
+def placed(contact):
+    """``contact`` as it is now, to pass as ``before`` once a write has moved it."""
+    return Placed(contact.person_id, contact.started_at)
+
+
+def contact_changed(*, before=None, after=None):
+    """A contact was logged (``after`` only), changed (both) or deleted (``before`` only), or its
+    reasons changed. ``before`` is ``placed(contact)`` taken before the write, ``after`` the
+    contact as saved: their days change, and so does the next day of contact after each, whose
+    ``PersonDay.previous_day`` the write may have moved."""
+    places = [place for place in (before, after) if place is not None]
+    _mark([place.started_at for place in places])
+    _mark_next_days([(place.person_id, place.started_at) for place in places])
+
+
+def persons_changed(person_ids):
+    """Persons' CPR number, age or psychiatry history changed, or records moved to them: every
+    day with their contacts, crisis plans or follow-ups counts them again."""
+    _mark(
+        [
+            *Contact.objects.filter(person_id__in=person_ids).values_list("started_at", flat=True),
+            *CrisisPlan.objects.filter(person_id__in=person_ids).values_list("created_at", flat=True),
+            *FollowUp.objects.filter(plan__person_id__in=person_ids).values_list("first_due_at", flat=True),
+        ]
+    )
+
+
+def referral_changed(referral):
+    """A referral was made at a contact or removed from it: the contact's day."""
+    _mark([referral.contact.started_at])
+
+
+def plan_changed(plan):
+    """A crisis plan was made or removed: the day it was made."""
+    _mark([plan.created_at])
+
+
+def follow_up_changed(follow_up):
+    """A follow-up was made, done or removed: the day it was first due."""
+    _mark([follow_up.first_due_at])
+
+
+def _mark(instants):
     """Mark the local dates of ``instants`` (aware datetimes) as needing a new count."""
     days = sorted({timezone.localdate(instant) for instant in instants if instant is not None})
     if not days:
@@ -58,10 +118,9 @@ def changed(instants):
         cursor.executemany(upsert, [(day,) for day in days])
 
 
-def changed_next_days(person_instants):
+def _mark_next_days(person_instants):
     """For each ``(person id, instant)``, mark the person's next local date of contact after the
-    instant's: when a contact of theirs was added, moved or removed there, that day's
-    ``PersonDay.previous_day`` may have changed."""
+    instant's."""
     instants = []
     for person_id, instant in set(person_instants):
         if person_id is None or instant is None:
@@ -73,7 +132,7 @@ def changed_next_days(person_instants):
             .values_list("started_at", flat=True)
             .first()
         )
-    changed(instants)
+    _mark(instants)
 
 
 def ensure(end):
@@ -140,8 +199,8 @@ def refresh(today=None):
 
 
 def rebuild():
-    """Forget every count and summarise again: after data was written around the signals
-    (bulk loads of demo or benchmark data)."""
+    """Forget every count and summarise again: after data was written in bulk without marking
+    its days (demo and benchmark data)."""
     with transaction.atomic():
         for model in [SummaryDay, SummaryMonth, *TABLES, *ROLLUPS]:
             model.objects.all().delete()

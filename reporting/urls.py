@@ -7,6 +7,7 @@ app_name = "reporting"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/figure.csv", views.figure_csv, name="figure_csv"),
+    path("dashboard/monthly-report/", views.monthly_report, name="monthly_report"),
     path("exports/", views.exports, name="exports"),
     path("exports/linkage-key/", views.linkage_key, name="linkage_key"),
     path("costs/", views.cost_list, name="costs"),

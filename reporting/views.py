@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from akuttilbud import outbox
@@ -17,9 +18,17 @@ from . import dashboard as dashboard_figures
 from . import exports as export_files
 from . import services
 from .exports.writer import format_cell
-from .forms import CostEntryForm, DashboardPeriodForm, ExportForm, LinkageKeyForm, NewCostEntryForm
+from .forms import (
+    KIND_LABELS,
+    CostEntryForm,
+    DashboardPeriodForm,
+    ExportForm,
+    LinkageKeyForm,
+    MonthlyReportForm,
+    NewCostEntryForm,
+)
 from .models import CostCategory, CostEntry
-from .periods import DEFAULT_PRESET, preset_period
+from .periods import DEFAULT_PRESET, Period, add_months, first_of_month, preset_period
 
 
 def _period_from(request):
@@ -41,38 +50,60 @@ def _csv_response(chunks, filename, *, streaming=True):
     return response
 
 
+def _board_context(board):
+    """What the dashboard and the monthly report show of a ``dashboard.Dashboard``."""
+    return {
+        "board": board,
+        "period": board.period,
+        "previous": board.previous,
+        "headline": board.headline,
+        "sections": [
+            (heading, [board.figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
+        ],
+    }
+
+
 @role_required(LEADER)
 def dashboard(request):
     form, period = _period_from(request)
-    figures = dashboard_figures.build(period)
+    board = dashboard_figures.build(period)
     data = {
         "figures": [
-            figure.chart_data() for figure in figures.values() if figure.chart and figure.chart != "heatmap"
+            figure.chart_data()
+            for figure in board.figures.values()
+            if figure.chart and figure.chart != "heatmap"
         ]
     }
     return render(
         request,
         "reporting/dashboard.html",
         {
+            **_board_context(board),
             "form": form,
-            "period": period,
-            "previous": period.previous(),
-            "sections": [
-                (heading, [figures[key] for key in keys]) for heading, keys in dashboard_figures.SECTIONS
-            ],
             "data": data,
             "failed_mail": list(outbox.failed_recently()),
             "period_query": urlencode(
                 {"preset": "custom", "start": period.start.isoformat(), "end": period.last_day.isoformat()}
             ),
+            "report_month": first_of_month(board.period.last_day),
         },
     )
 
 
 @role_required(LEADER)
+def monthly_report(request):
+    """One month's figures beside the previous month's, laid out to print on A4 for the committee."""
+    form = MonthlyReportForm(request.GET or None)
+    today = timezone.localdate()
+    month = form.cleaned_data["month"] if form.is_valid() else first_of_month(today)
+    board = dashboard_figures.build(Period(month, add_months(month, 1)))
+    return render(request, "reporting/monthly_report.html", {**_board_context(board), "form": form})
+
+
+@role_required(LEADER)
 def figure_csv(request):
     _form, period = _period_from(request)
-    figures = dashboard_figures.build(period)
+    figures = dashboard_figures.build(period).figures
     key = request.GET.get("figure", "")
     if key not in figures:
         raise Http404
@@ -101,7 +132,7 @@ def exports(request):
         {
             "form": form,
             "can_make_linkage_key": request.user.has_role(LEADER),
-            "columns": export_files.COLUMNS,
+            "columns": _column_rows(),
         },
     )
 
@@ -118,6 +149,36 @@ def linkage_key(request):
             export_files.filename("linkage-key", period, dialect),
         )
     return render(request, "reporting/linkage_key.html", {"form": form})
+
+
+# The data dictionary's column types and allowed values, in the page's language; the codes
+# themselves (column names, channel codes, formats) are the files' and stay as they are.
+COLUMN_TYPES = {
+    "integer": gettext_lazy("whole number"),
+    "decimal": gettext_lazy("decimal number"),
+    "text": gettext_lazy("text"),
+    "date": gettext_lazy("date"),
+    "datetime": gettext_lazy("date and time with UTC offset"),
+    "flag": gettext_lazy("flag (1 yes, 0 no)"),
+}
+
+
+def _column_rows():
+    """``[(kind's label, [(column name, type, allowed values)])]`` for the exports page."""
+    return [
+        (
+            KIND_LABELS[kind],
+            [
+                (
+                    column.name,
+                    COLUMN_TYPES.get(column.type, column.type),
+                    _(column.allowed) if column.allowed else "",
+                )
+                for column in columns
+            ],
+        )
+        for kind, columns in export_files.COLUMNS.items()
+    ]
 
 
 def _default_range():

@@ -82,6 +82,7 @@ def log_call(*, user, session, channel, acuteness, summary, request=None):
 
 def end_contact(session):
     """A call described while it was live gets its end time when the line reports it."""
+    # No summary counts a contact's end, so no day is marked.
     if session.contact_id is not None and session.ended_at is not None:
         Contact.objects.filter(pk=session.contact_id, ended_at__isnull=True).update(ended_at=session.ended_at)
 

@@ -8,6 +8,18 @@ from django.utils import timezone
 from akuttilbud import cpr, phone
 from akuttilbud.models import Role, User
 from contacts.models import Callback, Channel, Contact, Person, ShiftNote, Stay
+from reporting import summaries
+
+
+class MarksSummaryDays:
+    """A factory whose records change what days count marks those days, as the services that
+    write such records do (``reporting.summaries``); ``_marks`` is the summaries function."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        instance = super()._create(model_class, *args, **kwargs)
+        cls._marks(instance)
+        return instance
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -57,9 +69,13 @@ class PersonFactory(PhoneMixin, factory.django.DjangoModelFactory):
         return kwargs
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     class Meta:
         model = Contact
+
+    @staticmethod
+    def _marks(contact):
+        summaries.contact_changed(after=contact)
 
     channel = Channel.PHONE
     started_at = factory.LazyFunction(timezone.now)

@@ -20,22 +20,11 @@ from crisisplans.services import create_plan
 from partners.models import Agreement, AgreementType, Partner, PartnerKind
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.factories import UserFactory
-from tests.helpers import require_postgres
+from tests.helpers import postgres_url, require_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PDF = b"%PDF-1.4\n% the signed agreement\n"
 TABLES = [Person, Contact, CrisisPlan, FollowUp, AuditEvent, Agreement]
-
-
-def _url(name):
-    settings = connection.settings_dict
-    return "postgres://{user}:{password}@{host}:{port}/{name}".format(
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or "",
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        name=name,
-    )
 
 
 def _run(command, **env):
@@ -75,14 +64,14 @@ def test_a_backup_restores_into_a_fresh_database_with_its_rows_audit_chain_trigg
     agreement.document.save("aftale.pdf", ContentFile(PDF))
     assert write_checkpoint() is not None
     source = connection.settings_dict["NAME"]
-    expected = _counts(_url(source))
+    expected = _counts(postgres_url(source))
     assert all(expected.values()), expected
 
     backup_root, restored_media = tmp_path / "backups", tmp_path / "restored_media"
     backup = Path(
         _run(
             ["bin/backup", str(backup_root)],
-            DATABASE_URL=_url(source),
+            DATABASE_URL=postgres_url(source),
             PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
             AUDIT_CHECKPOINT_FILE=settings.AUDIT_CHECKPOINT_FILE,
         ).strip()
@@ -95,18 +84,20 @@ def test_a_backup_restores_into_a_fresh_database_with_its_rows_audit_chain_trigg
         assert key.encode() not in dump
 
     restored = f"{source}_restored"
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+    with psycopg.connect(postgres_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{restored}"')
         admin.execute(f'CREATE DATABASE "{restored}"')
     try:
         _run(
-            ["bin/restore", str(backup)], DATABASE_URL=_url(restored), PRIVATE_MEDIA_ROOT=str(restored_media)
+            ["bin/restore", str(backup)],
+            DATABASE_URL=postgres_url(restored),
+            PRIVATE_MEDIA_ROOT=str(restored_media),
         )
 
-        assert _counts(_url(restored)) == expected
+        assert _counts(postgres_url(restored)) == expected
         manage = [sys.executable, "manage.py"]
         checked = {
-            "DATABASE_URL": _url(restored),
+            "DATABASE_URL": postgres_url(restored),
             "PRIVATE_MEDIA_ROOT": str(restored_media),
             "AUDIT_CHECKPOINT_FILE": str(backup / "audit-checkpoints.log"),
         }
@@ -127,9 +118,9 @@ def test_a_backup_restores_into_a_fresh_database_with_its_rows_audit_chain_trigg
         assert "0101904321" in shown
         assert repr(PDF) in shown
         # The append-only trigger came back with the tables.
-        with psycopg.connect(_url(restored), autocommit=True) as database:
+        with psycopg.connect(postgres_url(restored), autocommit=True) as database:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
                 database.execute("UPDATE akuttilbud_auditevent SET detail = '{}'")
     finally:
-        with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+        with psycopg.connect(postgres_url("postgres"), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')

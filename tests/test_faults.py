@@ -19,9 +19,9 @@ from akuttilbud.models import OutboxMessage
 from contacts.models import Contact, CrisisConversation, Person
 from crisisplans.models import CrisisPlan, FollowUp, Reminder
 from crisisplans.services import send_due_followup_reminders
-from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
+from tests.crisisplans.factories import IdentifiedPersonFactory, short_plan_form, walk_in_contact
 from tests.factories import ContactFactory, PersonFactory, UserFactory
-from tests.helpers import require, require_postgres, with_token
+from tests.helpers import postgres_url, redis_reachable, require, require_postgres, with_token
 from tests.smtp import closed_port, start_smtp_server
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
@@ -84,15 +84,7 @@ def test_broker_down_a_plan_is_saved_and_the_next_sweep_reminds_it(
     staff_client, broker_down, django_capture_on_commit_callbacks
 ):
     contact = walk_in_contact(IdentifiedPersonFactory())
-    data = {
-        "warning_signs": "Sover dårligt",
-        "wants_follow_up": "on",
-        "follow_up_channel": "phone",
-        "follow_up_time_of_day": "evening",
-        "citizen_knows_staff_can_read": "on",
-    }
-    for key in ("people_to_ask", "professionals"):
-        data.update({f"{key}-TOTAL_FORMS": "0", f"{key}-INITIAL_FORMS": "0"})
+    data = short_plan_form()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), with_token(data))
 
@@ -107,30 +99,10 @@ def test_broker_down_a_plan_is_saved_and_the_next_sweep_reminds_it(
     assert Reminder.objects.filter(follow_up=plan.follow_up).count() == 1
 
 
-def _redis_reachable():
-    import redis
-
-    try:
-        return redis.Redis.from_url(WORKER_BROKER, socket_connect_timeout=1).ping()
-    except redis.exceptions.RedisError:
-        return False
-
-
-def _database_url():
-    settings = connection.settings_dict
-    return "postgres://{user}:{password}@{host}:{port}/{name}".format(
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or "",
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        name=settings["NAME"],
-    )
-
-
 def _start_worker(log_path, smtp_port):
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": postgres_url(),
         "CELERY_BROKER_URL": WORKER_BROKER,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "CONN_MAX_AGE": "0",
@@ -218,7 +190,7 @@ def test_a_worker_killed_mid_task_leaves_the_task_to_a_fresh_worker_which_remind
     monkeypatch.setenv("CELERY_BROKER_URL", WORKER_BROKER)
     # The workers are other processes: they can share the test database only on PostgreSQL.
     require_postgres()
-    require(_redis_reachable(), f"needs Redis at {WORKER_BROKER}")
+    require(redis_reachable(WORKER_BROKER), f"needs Redis at {WORKER_BROKER}")
     import redis
 
     redis.Redis.from_url(WORKER_BROKER).flushdb()

@@ -103,6 +103,7 @@ EXPECTED = {
     "partners:billing_csv": _leader(),
     "reporting:dashboard": _leader(),
     "reporting:figure_csv": _leader(),
+    "reporting:monthly_report": _leader(),
     "reporting:exports": {"anonymous": LOGIN, "staff": 403, "leader": 200, "evaluator": 200},
     "reporting:linkage_key": _leader(),
     "reporting:costs": _leader(),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from akuttilbud.models import ServiceSettings
 from contacts.models import Contact
 from crisisplans.models import CrisisPlan
-from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
+from tests.crisisplans.factories import IdentifiedPersonFactory, short_plan_form, walk_in_contact
 from tests.factories import ContactFactory, PersonFactory
 from tests.helpers import with_token
 
@@ -79,15 +79,7 @@ def test_reading_pages_work_and_writes_answer_a_danish_503_that_nothing_was_save
                 ),
             )
         )
-        data = {
-            "warning_signs": "Sover dårligt",
-            "wants_follow_up": "on",
-            "follow_up_channel": "phone",
-            "follow_up_time_of_day": "evening",
-            "citizen_knows_staff_can_read": "on",
-        }
-        for key in ("people_to_ask", "professionals"):
-            data.update({f"{key}-TOTAL_FORMS": "0", f"{key}-INITIAL_FORMS": "0"})
+        data = short_plan_form()
         _refused(staff_client.post(reverse("crisisplans:plan_create", args=[contact.pk]), with_token(data)))
 
     assert Contact.objects.count() == contacts_before

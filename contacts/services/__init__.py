@@ -2,7 +2,8 @@
 ``callbacks`` and ``notes``. What they share stands here.
 
 Every function is keyword-only, runs in one transaction, validates with ``full_clean()`` and
-writes the audit log. Callers pass what the user typed as already validated form data.
+writes the audit log; a write that changes what the dashboard counts marks the days it changed
+(``reporting.summaries``). Callers pass what the user typed as already validated form data.
 """
 
 from ..models import Contact, Stay

@@ -8,6 +8,7 @@ from django.utils import timezone
 from akuttilbud.audit import audit
 from akuttilbud.locking import claim_version
 from akuttilbud.models import AuditAction
+from reporting import summaries
 
 from ..models import CallerRole, Channel, Contact, CrisisConversation, Direction
 from . import _changed_fields, _municipality_of
@@ -49,6 +50,7 @@ def log_contact(*, user, data, reasons=(), outcomes=(), conversation=None, reque
     contact.save()
     contact.reasons.set(reasons)
     contact.outcomes.set(outcomes)
+    summaries.contact_changed(after=contact)
     if conversation and any(conversation.get(name) for name in CONVERSATION_FIELDS):
         _write_conversation(contact, user, conversation)
     audit(AuditAction.CREATE, request=request, user=user, obj=contact, person=contact.person)
@@ -108,6 +110,8 @@ def start_conversation(*, contact, user, now=None, request=None):
     contact.staff = user
     contact.full_clean()
     contact.save(update_fields=["answered_at", "staff", "updated_at"])
+    # Its wait is counted from the answer.
+    summaries.contact_changed(after=contact)
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -120,17 +124,21 @@ def start_conversation(*, contact, user, now=None, request=None):
 
 
 @transaction.atomic
-def update_contact(*, contact, user, data, reasons=None, outcomes=None, version=None, request=None):
-    """Change a contact's fields (``data``), and its reasons and outcomes when given.
+def update_contact(
+    *, contact, user, data, reasons=None, outcomes=None, conversation=None, version=None, request=None
+):
+    """Change a contact's fields (``data``), and its reasons, outcomes and crisis conversation (a
+    dict of the conversation's texts) when given. One save: a conversation that cannot be written
+    leaves the contact as it was, and the contact's version covers its conversation too.
 
     ``version`` is the one the form was opened at: ``EditConflict`` when another save came since.
     """
     claim_version(contact, version)
-    person_before = contact.person_id
+    before = summaries.placed(contact)
     for name, value in data.items():
         if name in CONTACT_FIELDS:
             setattr(contact, name, value)
-    if contact.person_id != person_before:
+    if contact.person_id != before.person_id:
         contact.municipality_id = _municipality_of(contact.person)
     contact.full_clean()
     changed = _changed_fields(contact, CONTACT_FIELDS)
@@ -142,6 +150,7 @@ def update_contact(*, contact, user, data, reasons=None, outcomes=None, version=
     if outcomes is not None:
         contact.outcomes.set(outcomes)
         changed.append("outcomes")
+    summaries.contact_changed(before=before, after=contact)
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -150,6 +159,8 @@ def update_contact(*, contact, user, data, reasons=None, outcomes=None, version=
         person_id=contact.person_id,
         detail={"fields": changed},
     )
+    if conversation is not None:
+        save_conversation(contact=contact, user=user, texts=conversation, request=request)
     return contact
 
 

@@ -11,6 +11,7 @@ from akuttilbud import phone as phone_module
 from akuttilbud.audit import audit
 from akuttilbud.locking import claim_version
 from akuttilbud.models import AuditAction
+from reporting import summaries
 
 from ..models import Person, PsychiatryContact
 from . import _changed_fields, _fill_in_municipality, _municipality_of
@@ -39,10 +40,12 @@ class DuplicateCPR(ValidationError):
 def link_person(*, contact, person, user, request=None):
     """Tie an anonymous contact to a person found or created afterwards."""
     claim_version(contact, None)
+    before = summaries.placed(contact)
     contact.person = person
     contact.municipality_id = _municipality_of(person)
     contact.full_clean()
     contact.save(update_fields=["person", "municipality", "version", "updated_at"])
+    summaries.contact_changed(before=before, after=contact)
     audit(
         AuditAction.UPDATE,
         request=request,
@@ -123,6 +126,7 @@ def update_person(*, person, user, data, version=None, request=None):
     changed = sorted(_changed_fields(person, PERSON_FIELDS) + (["phone"] if phone_changed else []))
     person.save()
     _fill_in_municipality(person)
+    summaries.persons_changed([person.pk])
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": changed}
     )
@@ -143,6 +147,7 @@ def identify_person(*, person, cpr, user, request=None):
         # Another request identified someone with the same number between the check and the save.
         _ensure_cpr_free(cpr, person)
         raise
+    summaries.persons_changed([person.pk])
     audit(
         AuditAction.UPDATE, request=request, user=user, obj=person, person=person, detail={"fields": ["cpr"]}
     )
@@ -204,6 +209,8 @@ def merge_persons(*, keep, remove, user, request=None):
     keep.full_clean()
     keep.save()
     _fill_in_municipality(keep)
+    # What was the removed person's now counts as the kept one's, whose days these all are.
+    summaries.persons_changed([keep.pk])
     audit(
         AuditAction.MERGE,
         request=request,

@@ -3,7 +3,6 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from akuttilbud.forms import add_service_errors
+from akuttilbud.forms import ServiceErrors
 from akuttilbud.models import ServiceSettings
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -138,7 +137,7 @@ def board_book_bed(request):
     now = timezone.now()
     form = BoardBedForm(request.POST, persons=bed_candidates(request, now))
     if form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -152,8 +151,6 @@ def board_book_bed(request):
                 url_for=lambda stay: reverse("contacts:board"),
                 message=_("The bed was booked."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     for error in form.errors.values():
         messages.error(request, " ".join(error))
     return redirect("contacts:board")
@@ -178,7 +175,7 @@ def board_section_all(request, section):
 def shift_note_add(request):
     form = ShiftNoteForm(request.POST)
     if form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -188,6 +185,4 @@ def shift_note_add(request):
                 url_for=lambda note: reverse("contacts:board"),
                 message=_("The handover note was saved."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     return _render_board(request, note_form=form)

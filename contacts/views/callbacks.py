@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from akuttilbud.forms import add_service_errors
+from akuttilbud.forms import ServiceErrors
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
 
@@ -41,7 +41,7 @@ def callback_add(request):
     form = CallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "received_at": form.cleaned_data["received_at"] or timezone.now()}
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -49,8 +49,6 @@ def callback_add(request):
                 url_for=lambda callback: reverse("contacts:board"),
                 message=_("The call-back was registered."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     return render(request, "contacts/callback_form.html", {"form": form})
 
 
@@ -78,7 +76,7 @@ def callback_complete(request, callback_id):
     )
     form = CompleteCallbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -88,6 +86,4 @@ def callback_complete(request, callback_id):
                 url_for=lambda done: reverse("contacts:contact_detail", args=[done.contact_id]),
                 message=_("The call-back is done and logged as a contact."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     return render(request, "contacts/callback_complete.html", {"form": form, "callback": callback})

@@ -1,8 +1,6 @@
 """Contacts: the quick log, arrivals, the contact list and the contact page."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from akuttilbud import locking
 from akuttilbud.audit import audit
-from akuttilbud.forms import add_service_errors
+from akuttilbud.forms import ServiceErrors
 from akuttilbud.models import AuditAction
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -61,7 +59,7 @@ def quick_log(request):
         call_id = _int_or_none(request.GET.get("call"))
     call = telephony_desk.call_to_describe(request.user, call_id)
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -74,8 +72,6 @@ def quick_log(request):
                 ),
                 message=_("The contact was saved. You can complete it from today's list."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     if call is not None:
         form.initial["call"] = call.pk
         answered_at = call.answered_at.isoformat(timespec="seconds")
@@ -90,7 +86,7 @@ def quick_log(request):
 def arrival(request):
     form = ArrivalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -100,8 +96,6 @@ def arrival(request):
                 url_for=lambda contact: reverse("contacts:board"),
                 message=_("The arrival was registered."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     return render(request, "contacts/arrival.html", {"form": form})
 
 
@@ -122,6 +116,26 @@ def contact_list(request):
     return render(request, "contacts/contact_list.html", {"filter": contact_filter, "page": page})
 
 
+def _conflict(error, form, conversation_form):
+    """The contact page's refusal: both of its forms beside the contact and conversation saved."""
+    current = error.current
+    saved_conversation = CrisisConversation.objects.filter(contact=current).first()
+    return locking.refuse(
+        form,
+        error,
+        [
+            (form, ContactForm(instance=current, prefix="contact")),
+            (
+                conversation_form,
+                ConversationForm(
+                    instance=saved_conversation or CrisisConversation(contact=current),
+                    prefix="conversation",
+                ),
+            ),
+        ],
+    )
+
+
 @never_cache
 @role_required(STAFF, LEADER)
 def contact_detail(request, contact_id):
@@ -135,47 +149,22 @@ def contact_detail(request, contact_id):
         conversation = CrisisConversation(contact=contact)
     form = ContactForm(request.POST or None, instance=contact, prefix="contact")
     conversation_form = ConversationForm(request.POST or None, instance=conversation, prefix="conversation")
-    conflict = []
+    refusal = ServiceErrors(form, conflict=lambda error: _conflict(error, form, conversation_form))
     if request.method == "POST" and form.is_valid() and conversation_form.is_valid():
         data = {
             name: value for name, value in form.cleaned_data.items() if name not in {"reasons", "outcomes"}
         }
-        try:
-            # One page, one save: a conversation that cannot be written leaves the contact as it
-            # was, and the contact's version covers its conversation too.
-            with transaction.atomic():
-                contact_services.update_contact(
-                    contact=contact,
-                    user=request.user,
-                    request=request,
-                    data=data,
-                    reasons=form.cleaned_data["reasons"],
-                    outcomes=form.cleaned_data["outcomes"],
-                    version=form.opened_version,
-                )
-                contact_services.save_conversation(
-                    contact=contact, user=request.user, request=request, texts=conversation_form.cleaned_data
-                )
-        except locking.EditConflict as error:
-            current = error.current
-            saved_conversation = CrisisConversation.objects.filter(contact=current).first()
-            conflict = locking.refuse(
-                form,
-                error,
-                [
-                    (form, ContactForm(instance=current, prefix="contact")),
-                    (
-                        conversation_form,
-                        ConversationForm(
-                            instance=saved_conversation or CrisisConversation(contact=current),
-                            prefix="conversation",
-                        ),
-                    ),
-                ],
+        with refusal:
+            contact_services.update_contact(
+                contact=contact,
+                user=request.user,
+                request=request,
+                data=data,
+                reasons=form.cleaned_data["reasons"],
+                outcomes=form.cleaned_data["outcomes"],
+                conversation=conversation_form.cleaned_data,
+                version=form.opened_version,
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The contact was saved."))
             return redirect("contacts:contact_detail", contact_id=contact.pk)
     # The page shows the citizen the contact is tied to and what was said: a read of their data.
@@ -184,7 +173,7 @@ def contact_detail(request, contact_id):
         "contact": contact,
         "form": form,
         "conversation_form": conversation_form,
-        "conflict": conflict,
+        "conflict": refusal.conflict,
         "under_18": contact.is_under_18(),
         "cpr_missing_reason": CPR_MISSING_REASON if contact.lacks_required_cpr else "",
     }

@@ -1,7 +1,6 @@
 """Persons: search, create, edit, identify, merge, and the person page with its reveals."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from akuttilbud import locking
 from akuttilbud.audit import audit
-from akuttilbud.forms import add_service_errors
+from akuttilbud.forms import ServiceErrors
 from akuttilbud.models import AuditAction
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
@@ -47,6 +46,13 @@ def person_search(request):
     return render(request, "contacts/person_search.html", {"form": form, "results": results, **purpose})
 
 
+def _disclosed_duplicate(request, error):
+    """The person holding the CPR number a save was refused for (a disclosure, audited), or None."""
+    if isinstance(error, person_services.DuplicateCPR):
+        return person_services.disclose_duplicate(error=error, user=request.user, request=request)
+    return None
+
+
 @never_cache
 @role_required(STAFF, LEADER)
 @sensitive_post_parameters("cpr")
@@ -56,10 +62,10 @@ def person_create(request):
         get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id) if contact_id else None
     )
     form = NewPersonForm(request.POST or None)
-    duplicate = None
+    refusal = ServiceErrors(form)
     if request.method == "POST" and form.is_valid():
         data = {name: value for name, value in form.cleaned_data.items() if name != "cpr"}
-        try:
+        with refusal:
             return save_once(
                 request,
                 form,
@@ -73,11 +79,7 @@ def person_create(request):
                 url_for=_person_url,
                 message=_("The citizen was created."),
             )
-        except person_services.DuplicateCPR as error:
-            duplicate = person_services.disclose_duplicate(error=error, user=request.user, request=request)
-            add_service_errors(form, error)
-        except ValidationError as error:
-            add_service_errors(form, error)
+    duplicate = _disclosed_duplicate(request, refusal.error)
     return render(
         request, "contacts/person_form.html", {"form": form, "contact": contact, "duplicate": duplicate}
     )
@@ -88,9 +90,12 @@ def person_create(request):
 def person_edit(request, person_id):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     form = EditPersonForm(request.POST or None, instance=person)
-    conflict = []
+    refusal = ServiceErrors(
+        form,
+        conflict=lambda error: locking.refuse(form, error, [(form, EditPersonForm(instance=error.current))]),
+    )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal:
             person_services.update_person(
                 person=person,
                 user=request.user,
@@ -98,16 +103,17 @@ def person_edit(request, person_id):
                 data=form.cleaned_data,
                 version=form.opened_version,
             )
-        except locking.EditConflict as error:
-            conflict = locking.refuse(form, error, [(form, EditPersonForm(instance=error.current))])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The citizen was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
     return render(
-        request, "contacts/person_form.html", {"form": form, "person": person, "conflict": conflict}
+        request, "contacts/person_form.html", {"form": form, "person": person, "conflict": refusal.conflict}
     )
+
+
+def _person_for(request, person_id):
+    """The person the person page shows, with what it shows of them."""
+    persons = Person.objects.visible_to(request.user).select_related("home_municipality")
+    return get_object_or_404(persons, pk=person_id)
 
 
 def _render_person(request, person, revealed_cpr="", revealed_phone=""):
@@ -127,9 +133,7 @@ def _render_person(request, person, revealed_cpr="", revealed_phone=""):
 @never_cache
 @role_required(STAFF, LEADER)
 def person_detail(request, person_id):
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
-    )
+    person = _person_for(request, person_id)
     return _render_person(request, person)
 
 
@@ -137,9 +141,7 @@ def person_detail(request, person_id):
 @role_required(STAFF, LEADER)
 @require_POST
 def person_reveal(request, person_id):
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
-    )
+    person = _person_for(request, person_id)
     return _render_person(
         request, person, person_services.reveal_cpr(person=person, user=request.user, request=request)
     )
@@ -150,9 +152,7 @@ def person_reveal(request, person_id):
 @require_POST
 def person_phone(request, person_id):
     """The follow-up number in clear, for a staff member about to call it (audited)."""
-    person = get_object_or_404(
-        Person.objects.visible_to(request.user).select_related("home_municipality"), pk=person_id
-    )
+    person = _person_for(request, person_id)
     number = person_services.reveal_phone(record=person, person=person, user=request.user, request=request)
     return _render_person(request, person, revealed_phone=number)
 
@@ -163,20 +163,15 @@ def person_phone(request, person_id):
 def person_identify(request, person_id):
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     form = IdentifyForm(request.POST or None)
-    duplicate = None
+    refusal = ServiceErrors(form)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal:
             person_services.identify_person(
                 person=person, cpr=form.cleaned_data["cpr"], user=request.user, request=request
             )
-        except person_services.DuplicateCPR as error:
-            duplicate = person_services.disclose_duplicate(error=error, user=request.user, request=request)
-            add_service_errors(form, error)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The CPR number was saved."))
             return redirect("contacts:person_detail", person_id=person.pk)
+    duplicate = _disclosed_duplicate(request, refusal.error)
     return render(
         request, "contacts/person_identify.html", {"form": form, "person": person, "duplicate": duplicate}
     )
@@ -190,11 +185,8 @@ def person_merge(request, keep_id, remove_id):
     remove = get_object_or_404(persons, pk=remove_id)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             keep = person_services.merge_persons(keep=keep, remove=remove, user=request.user, request=request)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The two persons were merged."))
             return redirect("contacts:person_detail", person_id=keep.pk)
     sides = [

@@ -1,12 +1,11 @@
 """Overnight stays: booking a bed for a person and checking out."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from akuttilbud.forms import add_service_errors
+from akuttilbud.forms import ServiceErrors
 from akuttilbud.once import save_once
 from akuttilbud.roles import LEADER, STAFF, role_required
 
@@ -27,7 +26,7 @@ def stay_book(request, person_id):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             return save_once(
                 request,
                 form,
@@ -37,8 +36,6 @@ def stay_book(request, person_id):
                 url_for=lambda stay: _person_url(person),
                 message=_("The bed was booked."),
             )
-        except ValidationError as error:
-            add_service_errors(form, error)
     context = {"form": form, "person": person, "cpr_missing_reason": CPR_MISSING_REASON}
     return render(request, "contacts/stay_form.html", context)
 
@@ -56,11 +53,8 @@ def stay_check_out(request, stay_id):
         },
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with ServiceErrors(form):
             stay_services.check_out_stay(stay=stay, user=request.user, request=request, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("The stay was checked out."))
             return redirect("contacts:person_detail", person_id=stay.person_id)
     return render(request, "contacts/stay_check_out.html", {"form": form, "stay": stay})

@@ -4,8 +4,10 @@
   the data dictionary (``docs/data-dictionary.md``).
 - ``writer``: the one CSV writer (the byte-order mark written in one place).
 - ``persons``: the citizen's columns every file shares (pseudonym, age band, municipality).
-- ``contacts`` and its PostgreSQL twin ``contacts_copy`` (a COPY computing every cell by the same
-  rules, held byte for byte equal by ``tests/reporting/test_export_copy.py``).
+- ``contacts``: the contacts file as one ORM queryset of the shared expressions, iterated into
+  the writer; ``contacts_copy`` runs the same queryset through PostgreSQL's ``COPY … TO STDOUT``
+  (held byte for byte equal by ``tests/reporting/test_export_copy.py``, every cell held to its
+  Python rule by ``tests/reporting/test_export_contacts.py``).
 - ``wellbeing``, ``stays``, ``followups``, ``costs``: the other files, a row builder each.
 - ``linkage``: the register-linkage key (pseudonym → CPR).
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..people import AGE_BANDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHUNK_SIZE = 2000
 
 
@@ -50,10 +50,20 @@ UNDER_18 = Column("under_18", "flag", "The citizen was under 18 at the record's 
 COLUMNS = {
     "contacts": [
         SCHEMA,
-        Column("contact_id", "integer", "The contact's number in the service's system."),
+        Column(
+            "contact_key",
+            "text",
+            "The contact's record key, the same in every file that refers to the contact.",
+            "16 hex characters",
+        ),
         PSEUDONYM,
         Column("date", "date", "Local date the contact started (Europe/Copenhagen).", "YYYY-MM-DD"),
-        Column("time", "text", "Local time the contact started.", "HH:MM"),
+        Column(
+            "started_at",
+            "datetime",
+            "Local time the contact started, to the second, with its offset from UTC.",
+            "YYYY-MM-DDTHH:MM:SS+HH:MM",
+        ),
         Column("channel", "text", "How the contact came.", "phone, walk_in, outreach, sms, email, chat"),
         Column("direction", "text", "Who made the contact.", "in, out"),
         Column("caller_role", "text", "Who was on the other end.", "citizen, relative, partner, other"),
@@ -88,11 +98,18 @@ COLUMNS = {
             "unknown, yes, no or empty when anonymous",
         ),
         Column(
-            "wait_minutes",
-            "decimal",
-            "From ringing or arrival until a staff member took it; empty if not answered.",
+            "wait_seconds",
+            "integer",
+            "Whole seconds (rounded down) from ringing or arrival until a staff member took it; "
+            "empty if not answered.",
+            "whole number or empty",
         ),
-        Column("duration_minutes", "decimal", "From answered (or started) until ended; empty if not ended."),
+        Column(
+            "duration_seconds",
+            "integer",
+            "Whole seconds (rounded down) from answered (or started) until ended; empty if not ended.",
+            "whole number or empty",
+        ),
         Column(
             "notification_decision",
             "text",

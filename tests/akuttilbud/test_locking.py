@@ -2,21 +2,19 @@
 (optimistic locking on a version, akuttilbud/locking.py)."""
 
 import re
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from contacts.models import Contact, Person
 from crisisplans.models import CrisisPlan
 from crisisplans.services import create_plan
+from tests.contacts.test_views import _contact_page_form
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.crisisplans.test_views import _plan_post
 from tests.factories import ContactFactory, PersonFactory
-from tests.helpers import require_postgres
+from tests.helpers import at_once, require_postgres
 
 
 def _client(user):
@@ -31,18 +29,10 @@ def _opened_version(page, prefix=""):
 
 
 def _contact_post(contact, version, summary, situation=""):
-    return {
-        "contact-channel": "phone",
-        "contact-direction": "in",
-        "contact-caller_role": "citizen",
-        "contact-started_at": timezone.localtime(contact.started_at).strftime("%Y-%m-%dT%H:%M"),
-        "contact-acuteness": "2",
-        "contact-in_target_group": "on",
-        "contact-summary": summary,
-        "contact-notification_decision": "",
-        "contact-version": version,
-        "conversation-situation": situation,
-    }
+    return _contact_page_form(
+        contact,
+        **{"contact-summary": summary, "contact-version": version, "conversation-situation": situation},
+    )
 
 
 def _conflict(response):
@@ -180,24 +170,10 @@ def test_a_plan_saved_as_the_other_saved_it_is_no_conflict(open_plan, staff_user
 
 def _race(url, posts):
     """Post each ``(user, data)`` at the same moment from its own session and database connection."""
-    barrier = threading.Barrier(len(posts))
-    responses, errors = [None] * len(posts), []
-
-    def post(index, user, data):
-        try:
-            client = _client(user)
-            barrier.wait()
-            responses[index] = client.post(url, data)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=post, args=(i, *pair)) for i, pair in enumerate(posts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    sessions = [(_client(user), data) for user, data in posts]
+    responses, errors = at_once(
+        *(lambda client=client, data=data: client.post(url, data) for client, data in sessions)
+    )
     assert errors == []
     return responses
 

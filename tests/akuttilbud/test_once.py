@@ -1,10 +1,8 @@
 """One save per intention: the one-time token every create form carries (akuttilbud/once.py)."""
 
 import re
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +14,7 @@ from reporting.models import CostEntry
 from tests.crisisplans.factories import IdentifiedPersonFactory, walk_in_contact
 from tests.crisisplans.test_views import _plan_post
 from tests.factories import ContactFactory
-from tests.helpers import require_postgres
+from tests.helpers import at_once, require_postgres
 from tests.partners.factories import PartnerFactory
 
 TOKEN = re.compile(r'name="once_token" value="([0-9a-f-]{36})"')
@@ -101,25 +99,10 @@ def test_four_concurrent_identical_plan_posts_create_one_plan_and_one_follow_up(
     opener = Client()
     opener.force_login(staff_user)
     data = {**_plan_post(), "once_token": _token_on(opener.get(url))}
-    barrier = threading.Barrier(4)
-    responses, errors = [], []
-
-    def post():
-        try:
-            client = Client()
-            client.force_login(staff_user)
-            barrier.wait()
-            responses.append(client.post(url, data))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=post) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    clients = [Client() for _ in range(4)]
+    for client in clients:
+        client.force_login(staff_user)
+    responses, errors = at_once(*(lambda client=client: client.post(url, data) for client in clients))
 
     assert errors == []
     plan = CrisisPlan.objects.get()

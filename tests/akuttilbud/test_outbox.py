@@ -3,12 +3,11 @@
 import datetime
 import email
 import logging
-import threading
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connections, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +17,7 @@ from akuttilbud.tasks import deliver_outbox_task
 from crisisplans.models import FollowUp, Reminder
 from crisisplans.services import send_due_followup_reminders
 from tests.crisisplans.factories import FollowUpFactory
-from tests.helpers import require_postgres
+from tests.helpers import at_once, require_postgres
 from tests.smtp import closed_port, start_smtp_server
 
 
@@ -221,17 +220,10 @@ def test_two_workers_delivering_at_once_send_each_message_once(smtp_settings, sm
     sent = []
 
     def worker():
-        try:
-            while delivered := outbox.deliver(now):
-                sent.append(delivered)
-        finally:
-            connections.close_all()
+        while delivered := outbox.deliver(now):
+            sent.append(delivered)
 
-    threads = [threading.Thread(target=worker) for _number in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(worker, worker)[1] == []
 
     assert sum(sent) == len(messages)
     ids = [email.message_from_bytes(envelope.content)["Message-ID"] for envelope in recorder.messages]

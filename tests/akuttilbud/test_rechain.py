@@ -8,8 +8,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from akuttilbud.audit import audit, read_checkpoints, verify_chain, write_checkpoint
+from akuttilbud.database import append_only_triggers_lifted
 from akuttilbud.models import AuditAction, AuditEvent
-from akuttilbud.services import _lift_triggers, _restore_triggers
 
 from .test_audit_chain import _rewrite
 
@@ -52,8 +52,7 @@ def test_an_unkeyed_chain_is_keyed(settings):
         audit(AuditAction.VIEW, detail={"username": "sara"}, person_id=person_id)
     # Written as the app did before the chain was keyed.
     previous = ""
-    with connection.cursor() as cursor:
-        saved = _lift_triggers(cursor, connection.vendor)
+    with append_only_triggers_lifted(), connection.cursor() as cursor:
         for event in AuditEvent.objects.order_by("id"):
             event.previous_hash = previous
             unkeyed = event.compute_unkeyed_hash()
@@ -62,7 +61,6 @@ def test_an_unkeyed_chain_is_keyed(settings):
                 [previous, unkeyed, event.pk],
             )
             previous = unkeyed
-        _restore_triggers(cursor, connection.vendor, saved)
     assert verify_chain()[1] is not None
 
     call_command("rechain_audit_log")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from akuttilbud.login_names import masked
 from akuttilbud.models import AuditAction, AuditEvent
 from reporting.models import CostEntry
+from tests.akuttilbud.test_settings import SERVICE_SETTINGS_FORM
 from tests.factories import ContactFactory, PersonFactory
 from tests.helpers import with_token
 from tests.partners.factories import AgreementFactory, PartnerFactory
@@ -59,20 +60,7 @@ def test_a_cpr_typed_as_login_name_is_stored_masked_everywhere(client, settings,
 
 
 def test_service_settings_change_is_audited_with_before_and_after(leader_client, leader_user):
-    form = {
-        "service_name": "Akuttilbuddet Vest",
-        "phone": "70 10 20 30",
-        "municipality": "0101",
-        "organisation_model": "integrated",
-        "beds": 6,
-        "max_consecutive_nights": 3,
-        "follow_up_days": 5,
-        "follow_up_max_attempts": 3,
-        "goal_phone_wait_minutes": 2,
-        "goal_walk_in_wait_minutes": 15,
-        "goal_call_back_hours": 2,
-    }
-    assert leader_client.post(reverse("service_settings"), form).status_code == 302
+    assert leader_client.post(reverse("service_settings"), SERVICE_SETTINGS_FORM).status_code == 302
     event = AuditEvent.objects.get(action=AuditAction.SETTINGS_CHANGE)
     assert event.user == leader_user
     assert event.detail == {

@@ -18,6 +18,21 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:///:memory:",
 }
 
+# The leader's settings form, filled in: another name, a municipality and two more beds.
+SERVICE_SETTINGS_FORM = {
+    "service_name": "Akuttilbuddet Vest",
+    "phone": "70 10 20 30",
+    "municipality": "0101",
+    "organisation_model": "integrated",
+    "beds": 6,
+    "max_consecutive_nights": 3,
+    "follow_up_days": 5,
+    "follow_up_max_attempts": 3,
+    "goal_phone_wait_minutes": 2,
+    "goal_walk_in_wait_minutes": 15,
+    "goal_call_back_hours": 2,
+}
+
 
 def _manage(*args, env):
     # The browser tests' async-unsafe switch must not leak into a production check.
@@ -53,22 +68,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
 
 @pytest.mark.django_db
 def test_leader_edits_the_service_settings(leader_client):
-    response = leader_client.post(
-        reverse("service_settings"),
-        {
-            "service_name": "Akuttilbuddet Vest",
-            "phone": "70 20 30 40",
-            "municipality": "0101",
-            "organisation_model": "integrated",
-            "beds": 6,
-            "max_consecutive_nights": 3,
-            "follow_up_days": 5,
-            "follow_up_max_attempts": 3,
-            "goal_phone_wait_minutes": 2,
-            "goal_walk_in_wait_minutes": 15,
-            "goal_call_back_hours": 2,
-        },
-    )
+    response = leader_client.post(reverse("service_settings"), SERVICE_SETTINGS_FORM)
     assert response.status_code == 302
     settings_row = ServiceSettings.load()
     assert (settings_row.service_name, settings_row.beds, settings_row.municipality_id) == (

@@ -4,7 +4,8 @@ import factory
 from django.utils import timezone
 
 from crisisplans.models import CrisisPlan, FollowUp, FollowUpStatus
-from tests.factories import ContactFactory, PersonFactory, UserFactory
+from reporting import summaries
+from tests.factories import ContactFactory, MarksSummaryDays, PersonFactory, UserFactory
 
 SECTIONS = {
     "warning_signs": ["Jeg sover dårligt", "Jeg trækker mig fra andre"],
@@ -23,12 +24,14 @@ class IdentifiedPersonFactory(PersonFactory):
     cpr = factory.Sequence(lambda n: f"010190{n % 4000:04d}")
 
 
-class PlanFactory(factory.django.DjangoModelFactory):
+class PlanFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     """A bare plan row (no revision, no follow-up): for bulk data. Use ``services.create_plan``
     when the behaviour of creating a plan matters."""
 
     class Meta:
         model = CrisisPlan
+
+    _marks = staticmethod(summaries.plan_changed)
 
     person = factory.SubFactory(PersonFactory, name="Jonas Holm")
     contact = None
@@ -37,9 +40,11 @@ class PlanFactory(factory.django.DjangoModelFactory):
     sections = factory.LazyFunction(lambda: dict(SECTIONS))
 
 
-class FollowUpFactory(factory.django.DjangoModelFactory):
+class FollowUpFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     class Meta:
         model = FollowUp
+
+    _marks = staticmethod(summaries.follow_up_changed)
 
     plan = factory.SubFactory(PlanFactory)
     due_at = factory.LazyFunction(timezone.now)
@@ -51,3 +56,17 @@ def walk_in_contact(person, **kwargs):
     from contacts.models import Channel
 
     return ContactFactory(person=person, channel=Channel.WALK_IN, **kwargs)
+
+
+def short_plan_form():
+    """The least a new plan's form takes: a warning sign, a follow-up wish, no people."""
+    data = {
+        "warning_signs": "Sover dårligt",
+        "wants_follow_up": "on",
+        "follow_up_channel": "phone",
+        "follow_up_time_of_day": "evening",
+        "citizen_knows_staff_can_read": "on",
+    }
+    for key in ("people_to_ask", "professionals"):
+        data.update({f"{key}-TOTAL_FORMS": "0", f"{key}-INITIAL_FORMS": "0"})
+    return data

@@ -1,11 +1,10 @@
 import datetime
-import threading
 import zoneinfo
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 
 from akuttilbud.models import Role
 from crisisplans.models import FollowUp, FollowUpStatus, Reminder, TimeOfDay
@@ -13,7 +12,7 @@ from crisisplans.services import create_plan, send_due_followup_reminders
 from partners.models import Agreement, AgreementType, Partner, PartnerKind
 from tests.crisisplans.factories import FollowUpFactory, IdentifiedPersonFactory, PlanFactory, walk_in_contact
 from tests.factories import PersonFactory, UserFactory
-from tests.helpers import require_postgres
+from tests.helpers import at_once, require_postgres
 
 COPENHAGEN = zoneinfo.ZoneInfo("Europe/Copenhagen")
 MONDAY_EVENING = datetime.datetime(2026, 3, 2, 19, 40, tzinfo=COPENHAGEN)
@@ -206,23 +205,7 @@ def test_four_threads_at_once_remind_each_of_1000_follow_ups_exactly_once():
             for i, plan in enumerate(plans)
         ]
     )
-    barrier = threading.Barrier(4)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(send_due_followup_reminders(now))
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results, errors = at_once(*[lambda: send_due_followup_reminders(now)] * 4)
 
     assert errors == []
     assert sum(results) == 1000

@@ -8,35 +8,14 @@ from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.db import connection
 
 from crisisplans.models import FollowUp, Reminder
 from tests.crisisplans.factories import FollowUpFactory
-from tests.helpers import require, require_postgres
+from tests.helpers import postgres_url, redis_reachable, require, require_postgres
 
 BROKER_URL = "redis://127.0.0.1:6379/14"
 TASK_NAME = "crisisplans.tasks.send_due_followup_reminders_task"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _redis_reachable():
-    import redis
-
-    try:
-        return redis.Redis.from_url(BROKER_URL, socket_connect_timeout=1).ping()
-    except redis.exceptions.RedisError:
-        return False
-
-
-def _database_url():
-    settings = connection.settings_dict
-    return "postgres://{user}:{password}@{host}:{port}/{name}".format(
-        user=settings["USER"] or "postgres",
-        password=settings["PASSWORD"] or "",
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        name=settings["NAME"],
-    )
 
 
 @pytest.mark.celery_worker
@@ -48,14 +27,14 @@ def test_the_reminder_task_runs_in_a_real_worker_and_marks_the_follow_up(monkeyp
     # Celery lets CELERY_BROKER_URL in the environment win over a broker given in code, so the
     # probe below would otherwise send to CI's broker while the worker listens on this one.
     monkeypatch.setenv("CELERY_BROKER_URL", BROKER_URL)
-    require(_redis_reachable(), f"needs Redis at {BROKER_URL}")
+    require(redis_reachable(BROKER_URL), f"needs Redis at {BROKER_URL}")
     import redis
 
     redis.Redis.from_url(BROKER_URL).flushdb()
     follow_up = FollowUpFactory(due_at=datetime.datetime(2026, 3, 7, 13, 0, tzinfo=datetime.UTC))
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": postgres_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "EMAIL_URL": "consolemail://",
         "CONN_MAX_AGE": "0",

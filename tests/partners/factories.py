@@ -14,7 +14,8 @@ from partners.models import (
     Referral,
     ReferralDirection,
 )
-from tests.factories import ContactFactory, UserFactory
+from reporting import summaries
+from tests.factories import ContactFactory, MarksSummaryDays, UserFactory
 
 
 class PartnerKindFactory(factory.django.DjangoModelFactory):
@@ -55,9 +56,11 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     terms = "Gensidig henvisning i åbningstiden."
 
 
-class ReferralFactory(factory.django.DjangoModelFactory):
+class ReferralFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     class Meta:
         model = Referral
+
+    _marks = staticmethod(summaries.referral_changed)
 
     contact = factory.SubFactory(ContactFactory)
     partner = factory.SubFactory(PartnerFactory)

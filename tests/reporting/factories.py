@@ -9,22 +9,27 @@ from django.utils import timezone
 from crisisplans.models import CrisisPlan, FollowUp, Occasion, WellbeingScore
 from crisisplans.swemwbs import METRIC
 from partners.models import Partner, PartnerKind, Referral, ReferralDirection
+from reporting import summaries
 from reporting.models import CostCategory, CostEntry
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import MarksSummaryDays, PersonFactory, UserFactory
 
 
-class CrisisPlanFactory(factory.django.DjangoModelFactory):
+class CrisisPlanFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     class Meta:
         model = CrisisPlan
+
+    _marks = staticmethod(summaries.plan_changed)
 
     person = factory.SubFactory(PersonFactory)
     created_at = factory.LazyFunction(timezone.now)
     created_by = factory.SubFactory(UserFactory)
 
 
-class FollowUpFactory(factory.django.DjangoModelFactory):
+class FollowUpFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     class Meta:
         model = FollowUp
+
+    _marks = staticmethod(summaries.follow_up_changed)
 
     plan = factory.SubFactory(CrisisPlanFactory)
     first_due_at = factory.LazyAttribute(
@@ -78,9 +83,11 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     kind = factory.SubFactory(PartnerKindFactory)
 
 
-class ReferralFactory(factory.django.DjangoModelFactory):
+class ReferralFactory(MarksSummaryDays, factory.django.DjangoModelFactory):
     class Meta:
         model = Referral
+
+    _marks = staticmethod(summaries.referral_changed)
 
     partner = factory.SubFactory(PartnerFactory)
     direction = ReferralDirection.OUT

@@ -2,6 +2,7 @@ import csv
 import datetime
 import io
 import json
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -10,9 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contacts.models import Channel
+from reporting.models import CostCategory
 from tests.factories import ContactFactory, PersonFactory
 
 from .dataset import build, utc
+from .factories import CostEntryFactory
 
 DASHBOARD = reverse("reporting:dashboard")
 WEEK = {"preset": "custom", "start": "2026-10-25", "end": "2026-10-31"}
@@ -86,7 +89,7 @@ def test_figure_csv_of_an_unknown_figure_is_not_found(leader_client, db):
     ],
 )
 def test_presets(leader_client, preset, start, end):
-    period = leader_client.get(DASHBOARD, {"preset": preset}).context["period"]
+    period = leader_client.get(DASHBOARD, {"preset": preset}).context["board"].chosen
     assert (period.start, period.end) == (start, end)
 
 
@@ -155,3 +158,82 @@ def test_anonymous_visitor_is_sent_to_login(client, db):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
+
+
+REPORT = reverse("reporting:monthly_report")
+OCTOBER = {"preset": "custom", "start": "2026-10-01", "end": "2026-10-31"}
+
+
+def _row(figure, label):
+    return next(row for row in figure.rows if row[0] == label)
+
+
+def test_the_headline_shows_the_detail_figures_for_both_periods(leader_client, dataset):
+    response = leader_client.get(DASHBOARD, WEEK)
+    headline = {item.key: item for item in response.context["headline"]}
+    assert list(headline) == ["contacts", "phone", "beds", "follow_ups", "wellbeing", "costs"]
+    details = {
+        "contacts": _row(_figure(response, "overview"), "Henvendelser"),
+        "phone": _row(_figure(response, "calls"), "Serviceniveau (%)"),
+        "beds": _row(_figure(response, "beds"), "Belægning (%)"),
+        "follow_ups": _row(_figure(response, "follow_ups"), "Udført til tiden (%)"),
+        "wellbeing": _row(_figure(response, "wellbeing"), "Gennemsnitlig ændring"),
+        "costs": _row(_figure(response, "costs"), "Udgift pr. henvendelse"),
+    }
+    for key, row in details.items():
+        assert [headline[key].current, headline[key].previous] == row[1:], key
+    assert headline["contacts"].current == 7
+    assert headline["costs"].current == 12500
+
+
+def test_figures_are_shown_with_danish_thousands_separators(leader_client, dataset):
+    CostEntryFactory(
+        month=datetime.date(2026, 10, 1), category=CostCategory.OTHER, amount=Decimal("1198400.00")
+    )
+    content = leader_client.get(DASHBOARD, OCTOBER).content.decode()
+    # 1,298,400 kr of running costs over October's 8 contacts.
+    assert '<td class="text-end">1.298.400</td>' in content
+    assert "162.300 kr" in content
+
+
+def test_the_monthly_report_shows_the_dashboards_figures_for_the_month(leader_client, dataset):
+    board = leader_client.get(DASHBOARD, OCTOBER)
+    report = leader_client.get(REPORT, {"month": "2026-10"})
+    assert report.status_code == 200
+    assert report.context["period"] == board.context["period"]
+    assert report.context["previous"] == board.context["previous"]
+    assert report.context["headline"] == board.context["headline"]
+    report_figures = [figure.rows for _heading, figures in report.context["sections"] for figure in figures]
+    board_figures = [figure.rows for _heading, figures in board.context["sections"] for figure in figures]
+    assert report_figures == board_figures
+    content = report.content.decode()
+    for item in board.context["headline"]:
+        assert f'data-headline="{item.key}"' in content
+    assert "Forrige periode:" in content
+    assert "01.09.2026–30.09.2026" in content
+
+
+def test_the_monthly_report_with_a_bad_month_shows_a_form_error(leader_client, db):
+    for month in ("2026-13", "2999-01", "<b>"):
+        response = leader_client.get(REPORT, {"month": month})
+        assert response.status_code == 200
+        assert response.context["form"].errors
+
+
+def test_the_monthly_report_is_for_the_leader_only(staff_client, evaluator_client):
+    assert staff_client.get(REPORT).status_code == 403
+    assert evaluator_client.get(REPORT).status_code == 403
+
+
+def test_an_anonymous_visitor_to_the_monthly_report_is_sent_to_login(client, db):
+    response = client.get(REPORT)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_cost_list_groups_thousands(leader_client, db):
+    CostEntryFactory(
+        month=datetime.date(2026, 10, 1), category=CostCategory.SALARIES, amount=Decimal("1298400")
+    )
+    content = leader_client.get(reverse("reporting:costs"), {"year": "2026"}).content.decode()
+    assert "1.298.400,00" in content

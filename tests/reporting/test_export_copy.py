@@ -2,8 +2,9 @@
 
 The data hits every column's edges: anonymous contacts, every source of an age and a birthday on
 the contact's local date, the daylight-saving change of 25 October 2026 and local midnight, reasons
-with the delimiters, quotes and a line break in their names, waits and durations on rounding ties,
-first and repeat contacts, notification decisions, municipalities and psychiatry answers.
+with the delimiters, quotes and a line break in their names, waits and durations a fraction of a
+second either side of a whole one and negative, first and repeat contacts, notification decisions,
+municipalities and psychiatry answers.
 """
 
 import datetime
@@ -24,7 +25,7 @@ from contacts.models import (
 )
 from reporting import exports
 from reporting.exports import contacts_copy
-from reporting.people import KEY_SETTING
+from reporting.people import KEY_SETTING, record_key
 from reporting.periods import Period
 from tests.factories import ContactFactory, PersonFactory
 from tests.helpers import require_postgres
@@ -67,7 +68,7 @@ def _build():
     ContactFactory(person=adult, started_at=_utc(2026, 9, 1, 10))
     ContactFactory(person=adult, started_at=_utc(2026, 10, 19, 21, 59, 59))
     contacts = [
-        # The first local moment of the period, summer time (UTC+2), a wait on a tie: 0.05 → 0.0.
+        # The first local moment of the period, summer time (UTC+2), a wait of whole seconds.
         dict(person=adult, started_at=_utc(2026, 10, 19, 22), answered_at=_seconds(3)),
         # Local midnight of the 18th birthday, still 24 October in UTC.
         dict(
@@ -103,7 +104,7 @@ def _build():
             in_target_group=False,
         ),
         dict(person=None, started_at=_utc(2026, 10, 26, 10), stated_age=None, channel=Channel.PHONE),
-        # Answered after it ended: a negative duration, on a tie (-0.05 → -0.0) and off one.
+        # Answered after it ended: negative durations, rounded down (-3 s; -9.5 s to -10 s).
         dict(
             person=year_senior,
             started_at=_utc(2026, 10, 27, 8),
@@ -115,10 +116,10 @@ def _build():
             person=year_senior,
             started_at=_utc(2026, 10, 27, 9),
             answered_at=_seconds(600),
-            ended_at=_seconds(591),
+            ended_at=_seconds(590, 500000),
             caller_role=CallerRole.PARTNER,
         ),
-        # Fractions of a second either side of a tie, and a wait of two days.
+        # Fractions of a second either side of 3 s (3 and 2 whole seconds), and a wait of two days.
         dict(person=year_young, started_at=_utc(2026, 10, 28, 12), answered_at=_seconds(3, 1)),
         dict(person=year_young, started_at=_utc(2026, 10, 28, 13), answered_at=_seconds(2, 999999)),
         dict(
@@ -166,6 +167,10 @@ def test_copy_export_is_the_python_export_byte_for_byte(settings, dialect, secre
     assert copy == python
     assert python.count("\r\n") == 1 + len(made)
     assert "|Linje\nskift" in python
+    # The two 02:30s of the night the clocks go back, told apart by their offsets.
+    delimiter = exports.DIALECTS[dialect].delimiter
+    for offset in ("+02:00", "+01:00"):
+        assert f"{delimiter}2026-10-25T02:30:00{offset}{delimiter}" in python
 
 
 @pytest.mark.postgres_only
@@ -303,7 +308,9 @@ def test_the_later_part_sees_the_contacts_the_earlier_part_saw(monkeypatch):
     assert len(started) == 1
     assert late
     assert copy == before
-    assert f"\r\n{exports.SCHEMA_VERSION},{late[0].pk}," in "".join(exports.contacts_by_copy(PERIOD, dialect))
+    assert f"\r\n{exports.SCHEMA_VERSION},{record_key('contact', late[0].pk)}," in "".join(
+        exports.contacts_by_copy(PERIOD, dialect)
+    )
 
 
 @pytest.mark.postgres_only

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from reporting import exports
 from reporting.exports import contacts as contacts_export
+from reporting.people import record_key
 from reporting.periods import Period
 from tests.factories import ContactFactory, PersonFactory
 
@@ -33,6 +34,8 @@ def test_first_contact_is_flagged_once_per_person_across_chunks(monkeypatch):
     ]
     text = "".join(exports.stream("contacts", PERIOD))
     records = list(csv.DictReader(io.StringIO(text)))
-    assert [record["contact_id"] for record in records] == [str(contact.pk) for contact in contacts]
+    assert [record["contact_key"] for record in records] == [
+        record_key("contact", contact.pk) for contact in contacts
+    ]
     # Two contacts at the same moment: the one with the lower id came first.
     assert [record["first_contact"] for record in records] == ["0", "0", "1", "0", "0"]

@@ -178,9 +178,9 @@ def test_wellbeing_without_pairs_is_empty(db):
 
 
 def test_running_cost_per_contact_and_citizen_over_the_periods_months(dataset):
-    costs = figures.costs(PERIOD)
-    assert costs["first_month"] == datetime.date(2026, 10, 1)
-    assert costs["last_month"] == datetime.date(2026, 10, 1)
+    costs = figures.costs(PERIOD, dataset["today"])
+    assert costs["months"] == [datetime.date(2026, 10, 1)]
+    assert costs["missing_months"] == []
     assert costs["running"] == Decimal("100000.00")
     assert costs["establishment"] == Decimal("50000.00")
     assert costs["contacts"] == 8

@@ -44,7 +44,7 @@ def test_the_phone_figures_are_the_line_sessions_own_for_both_periods():
     _call("now-4", datetime.date(2026, 11, 20), 2, ("ended", 2))
     _call("before-1", datetime.date(2026, 10, 15), 9, ("answered", 10), ("ended", 100))
 
-    figures = dashboard.build(PERIOD)
+    figures = dashboard.build(PERIOD).figures
 
     calls = _rows(figures["calls"])
     assert calls["Opkald i alt"] == [4, 1]
@@ -84,7 +84,7 @@ def test_missed_calls_called_back_in_time_stand_beside_the_previous_period():
             callback=callback, user=staff, now=callback.due_at + datetime.timedelta(seconds=late)
         )
 
-    calls = _rows(dashboard.build(PERIOD)["calls"])
+    calls = _rows(dashboard.build(PERIOD).figures["calls"])
 
     assert calls["Ubesvarede opkald med tilbageringning"] == [2, 1]
     assert calls["Ringet op inden for den lovede tid"] == [1, 1]

@@ -9,10 +9,12 @@ from contacts.models import Person
 from reporting.people import (
     AGE_BANDS,
     Pseudonym,
+    RecordKey,
     age_band,
     age_band_expression,
     bind_pseudonym_key,
     pseudonym,
+    record_key,
 )
 from tests.factories import PersonFactory
 
@@ -34,6 +36,19 @@ def test_the_database_pseudonym_is_the_python_pseudonym_with_and_without_a_cpr_n
         without_cpr.pk: pseudonym(without_cpr.pk, None),
     }
     assert with_cpr.cpr_index
+    assert len({*computed.values()}) == 2
+
+
+def test_the_database_record_key_is_the_python_record_key():
+    people = [PersonFactory(), PersonFactory()]
+    with transaction.atomic():
+        bind_pseudonym_key()
+        computed = dict(
+            Person.objects.filter(pk__in=[person.pk for person in people])
+            .annotate(key=RecordKey("contact", "id"))
+            .values_list("id", "key")
+        )
+    assert computed == {person.pk: record_key("contact", person.pk) for person in people}
     assert len({*computed.values()}) == 2
 
 

@@ -1,9 +1,11 @@
 """The per-day summaries count exactly what the contacts hold, through every kind of write.
 
-Each step changes the data the way the app does (form saves, reasons, identification, merge,
-deletion, retention), then compares the whole dashboard read through the summaries with the
-dashboard counted from scratch (every summary forgotten first). Each step must also change
-some figure, so a summary left stale would show.
+Each step changes the data the way the app does (its services: contact edits, reasons,
+referrals, plans, follow-ups, identification, merge, retention; or a write no service makes,
+such as a deletion, followed by the mark it calls for), then compares the whole dashboard read
+through the summaries with the dashboard counted from scratch (every summary forgotten first).
+Each step must also change some figure, so a summary left stale would show. Every write service
+on its own: ``test_summary_marks``.
 """
 
 import datetime
@@ -19,37 +21,23 @@ from akuttilbud.models import ServiceSettings
 from akuttilbud.percentiles import nearest_rank
 from contacts.models import Channel, Contact, NotificationDecision, Reason
 from contacts.retention import apply_retention
+from contacts.services import contacts as contact_services
 from contacts.services import persons as person_services
+from crisisplans import services as plan_services
 from crisisplans.models import FollowUp, FollowUpStatus
-from partners.models import Partner, Referral
+from partners.models import Partner, Referral, ReferralDirection
+from partners.services import add_referral
 from reporting import dashboard, figures, summaries
-from reporting.models import SummaryDay, SummaryMonth
+from reporting.models import SummaryDay
 from reporting.periods import Period
 from reporting.tasks import refresh_summaries_task
 from telephony.models import TelephonySettings
 from tests.factories import ContactFactory, PersonFactory, UserFactory
 
 from .dataset import PERIOD, build, utc
-from .factories import CrisisPlanFactory, ReferralFactory
-
-# Wide enough to hold every dated record of the dataset, and the week under test inside it.
-PERIODS = [PERIOD, Period(datetime.date(2026, 8, 1), datetime.date(2026, 12, 1))]
-
-
-def _figures():
-    return {
-        (period, key): figure.rows for period in PERIODS for key, figure in dashboard.build(period).items()
-    }
-
-
-def _counted_from_scratch():
-    for model in [SummaryDay, SummaryMonth, *summaries.TABLES, *summaries.ROLLUPS]:
-        model.objects.all().delete()
-    return _figures()
-
-
-def _all_fresh():
-    return not SummaryDay.objects.exclude(summarised=F("changes")).exists()
+from .recount import all_fresh as _all_fresh
+from .recount import counted_from_scratch as _counted_from_scratch
+from .recount import figures as _figures
 
 
 @pytest.fixture
@@ -79,67 +67,91 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         records["bo_first"] = ContactFactory(started_at=utc(2026, 10, 10, 12, 0), person=records["bo"])
 
     def first_contact_deleted():
-        records["bo_first"].delete()
+        contact = records["bo_first"]
+        contact.delete()
+        summaries.contact_changed(before=contact)
 
     def earlier_contact_inside_the_period():
         records["cai_first"] = ContactFactory(
             started_at=utc(2026, 10, 26, 18, 0), person=records["cai"], channel=Channel.WALK_IN
         )
 
+    def update_contact(name, data, reasons=None):
+        contact = Contact.objects.get(pk=records[name].pk)
+        contact_services.update_contact(contact=contact, user=staff, data=data, reasons=reasons)
+
     def contact_moved_to_another_person():
-        contact = Contact.objects.get(pk=records["cai_first"].pk)
-        contact.person = records["bo"]
-        contact.save()
+        update_contact("cai_first", {"person": records["bo"]})
 
     def moved_to_another_day_and_channel():
-        contact = Contact.objects.get(pk=records["c2"].pk)
-        contact.started_at = utc(2026, 10, 29, 12, 0)
-        contact.answered_at = utc(2026, 10, 29, 12, 7)
-        contact.ended_at = utc(2026, 10, 29, 12, 40)
-        contact.channel = Channel.WALK_IN
-        contact.save()
+        update_contact(
+            "c2",
+            {
+                "started_at": utc(2026, 10, 29, 12, 0),
+                "answered_at": utc(2026, 10, 29, 12, 7),
+                "ended_at": utc(2026, 10, 29, 12, 40),
+                "channel": Channel.WALK_IN,
+            },
+        )
 
     def reasons_changed():
-        records["c4"].reasons.clear()
-        records["c5"].reasons.add(Reason.objects.get(name="Ensomhed"))
+        update_contact("c4", {}, reasons=[])
+        update_contact("c5", {}, reasons=[*records["c5"].reasons.all(), Reason.objects.get(name="Ensomhed")])
 
-    def reason_given_from_the_reasons_side():
-        Reason.objects.get(name="Angst").contact_set.add(records["c9"])
+    def reason_given_to_a_contact_without_reasons():
+        update_contact("c9", {}, reasons=[Reason.objects.get(name="Angst")])
 
     def referral_made():
-        ReferralFactory(
-            contact=records["c5"], partner=Partner.objects.order_by("pk").first(), created_by=staff
+        add_referral(
+            contact=records["c5"],
+            partner=Partner.objects.order_by("pk").first(),
+            direction=ReferralDirection.OUT,
+            user=staff,
         )
 
     def referral_removed():
-        Referral.objects.filter(contact=records["c4"]).first().delete()
+        referral = Referral.objects.filter(contact=records["c4"]).first()
+        referral.delete()
+        summaries.referral_changed(referral)
 
     def crisis_plan_made():
-        CrisisPlanFactory(person=records["cai"], created_at=utc(2026, 10, 29, 9, 0), created_by=staff)
+        plan_services.create_plan(
+            person=records["cai"],
+            contact=None,
+            user=staff,
+            now=utc(2026, 10, 29, 9, 0),
+            wants_follow_up=False,
+        )
 
     def follow_up_done():
-        follow_up = FollowUp.objects.get(pk=records["f5"].pk)
-        follow_up.status = FollowUpStatus.REACHED
-        follow_up.completed_at = utc(2026, 11, 1, 9, 0)
-        follow_up.save()
+        plan_services.record_follow_up(
+            follow_up=FollowUp.objects.get(pk=records["f5"].pk),
+            outcome=FollowUpStatus.REACHED,
+            note="",
+            user=staff,
+            now=utc(2026, 11, 1, 9, 0),
+        )
 
     def follow_up_first_due_moved():
         follow_up = FollowUp.objects.get(pk=records["f2"].pk)
+        summaries.follow_up_changed(follow_up)
         follow_up.first_due_at = utc(2026, 9, 26, 10, 0)
         follow_up.save()
+        summaries.follow_up_changed(follow_up)
 
     def walk_in_identified():
         person_services.identify_person(person=records["cai"], cpr="0101151238", user=staff)
 
     def notification_decided():
-        records["c3"].notification_decision = NotificationDecision.NOT_NEEDED
-        records["c3"].save()
+        update_contact("c3", {"notification_decision": NotificationDecision.NOT_NEEDED})
 
     def persons_merged():
         person_services.merge_persons(keep=records["ann"], remove=eve, user=staff)
 
     def contact_deleted():
-        Contact.objects.filter(pk=records["c6"].pk).delete()
+        contact = Contact.objects.get(pk=records["c6"].pk)
+        contact.delete()
+        summaries.contact_changed(before=contact)
 
     def identifying_data_removed_by_retention():
         assert apply_retention(now=utc(2040, 1, 1, 0, 0), dry_run=False, years=5)
@@ -152,7 +164,7 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
         contact_moved_to_another_person,
         moved_to_another_day_and_channel,
         reasons_changed,
-        reason_given_from_the_reasons_side,
+        reason_given_to_a_contact_without_reasons,
         referral_made,
         referral_removed,
         crisis_plan_made,
@@ -169,9 +181,11 @@ def test_figures_stay_exact_through_every_kind_of_write(records):
 
 def test_a_write_leaves_only_its_own_days_to_count_again(records):
     _figures()
-    contact = Contact.objects.get(pk=records["c4"].pk)
-    contact.started_at = utc(2026, 10, 26, 9, 0)
-    contact.save()
+    contact_services.update_contact(
+        contact=Contact.objects.get(pk=records["c4"].pk),
+        user=UserFactory(),
+        data={"started_at": utc(2026, 10, 26, 9, 0)},
+    )
     stale = SummaryDay.objects.exclude(summarised=F("changes")).values_list("day", flat=True)
     assert sorted(stale) == [datetime.date(2026, 10, 26), datetime.date(2026, 10, 27)]
 
@@ -186,7 +200,7 @@ def test_refresh_counts_every_stale_or_missing_day_up_to_today(records):
     # From the first contact (1 September) to the last (1 November, local): 62 days.
     assert summaries.refresh(datetime.date(2026, 11, 20)) == 62
     assert summaries.refresh(datetime.date(2026, 11, 20)) == 0
-    records["c5"].save()
+    contact_services.update_contact(contact=records["c5"], user=records["c5"].staff, data={})
     assert summaries.refresh(datetime.date(2026, 11, 20)) == 1
     assert SummaryDay.objects.filter(summarised=F("changes")).count() == 62
 
