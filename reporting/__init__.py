@@ -25,7 +25,8 @@ Where a figure lives, from its rule to its test:
   missing CPR numbers, plans per walk-in, costs, the monthly trend) and ``care_figures`` (bed
   occupancy, follow-ups, referrals, SWEMWBS), each a function of a period. Tests:
   ``tests/reporting/test_figures.py``. The phone line's service level (its definitions in
-  ``telephony.service_level``) is laid out by ``line_figures``. Tests:
+  ``telephony.service_level``, read from ``telephony.call_summary``) and its call-backs kept
+  within the promised time are laid out by ``line_figures``. Tests:
   ``tests/reporting/test_line_figures.py``.
 - **The dashboard page**: ``dashboard`` lays each figure out as a ``figure.Figure`` (table,
   chart and CSV from the same rows) for ``views.dashboard`` and ``views.figure_csv``. Tests:

@@ -1,13 +1,15 @@
-"""The phone line's figures on the dashboard, from its call sessions (``telephony.service_level``)."""
+"""The phone line's figures on the dashboard, from its calls counted per day
+(``telephony.call_summary``) and its call-backs (``telephony.service_level``)."""
 
 import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from telephony import call_summary
 from telephony.models import TelephonySettings
-from telephony.service_level import service_level, service_level_by_hour
+from telephony.service_level import callbacks_kept
 
-from . import queries
 from .figure import Figure, percent, period_label
 
 
@@ -17,8 +19,11 @@ def line_figures(period, previous, service_settings):
     goal = datetime.timedelta(minutes=service_settings.goal_phone_wait_minutes)
     grace = datetime.timedelta(seconds=TelephonySettings.load().grace_seconds)
 
-    now, hours = service_level_by_hour(queries.calls(period), goal=goal, grace=grace)
-    before = service_level(queries.calls(previous), goal=goal, grace=grace)
+    now, hours = call_summary.service_level_by_hour(period.start, period.end, goal=goal, grace=grace)
+    before = call_summary.service_level(previous.start, previous.end, goal=goal, grace=grace)
+    moment = timezone.now()
+    kept_now = callbacks_kept(period.start_at, period.end_at, now=moment)
+    kept_before = callbacks_kept(previous.start_at, previous.end_at, now=moment)
     no_line = not now.offered and not before.offered
     overview = Figure(
         "calls",
@@ -44,6 +49,12 @@ def line_figures(period, previous, service_settings):
         (_("Longest wait (seconds)"), lambda level: level.longest_wait_seconds),
     ):
         overview.add(label, value(now), value(before))
+    for label, value in (
+        (_("Missed calls owed a call-back"), lambda kept: kept.owed),
+        (_("Called back within the promised time"), lambda kept: kept.kept),
+        (_("Called back within the promised time (%)"), lambda kept: percent(kept.share)),
+    ):
+        overview.add(label, value(kept_now), value(kept_before))
     by_hour = Figure(
         "calls_by_hour",
         _("Phone calls by hour of the day (local time)"),

@@ -42,6 +42,9 @@ def follow_up(session, *, previous_status, number):
     """
     if session.status == previous_status:
         return None
+    if session.status in REACHED and previous_status in REACHED:
+        # The call was reached already and closed what it settles then; its end settles nothing.
+        return None
     number = number or session.decrypted_phone()
     if number is None:
         return None

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from akuttilbud.models import ServiceSettings
 
+from . import call_summary
 from .models import CallSession, CallStatus, TelephonySettings
-from .service_level import service_level
+from .service_level import callbacks_kept
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class LineNow:
     ringing: list  # CallSession, longest waiting first
     on_the_phone: list  # CallSession, with answered_by
     today: object  # service_level.ServiceLevel
+    callbacks_today: object  # service_level.CallbacksKept
     at: datetime.datetime
 
     @property
@@ -49,7 +51,8 @@ class LineNow:
 
 
 def line_now(now=None):
-    """Calls ringing now, who is on a call, and today's service level (local day so far)."""
+    """Calls ringing now, who is on a call, and today's service level (the calls that rang on
+    the local day, and the call-backs owed for today's missed calls)."""
     now = now or timezone.now()
     live = list(
         CallSession.objects.live()
@@ -57,18 +60,24 @@ def line_now(now=None):
         .select_related("answered_by", "line")
         .order_by("ringing_at", "pk")
     )
-    start_of_day = timezone.make_aware(datetime.datetime.combine(timezone.localdate(now), datetime.time.min))
+    day = timezone.localdate(now)
+    tomorrow = day + datetime.timedelta(days=1)
     service = ServiceSettings.load()
     line_settings = TelephonySettings.load()
-    today = service_level(
-        CallSession.objects.in_period(start_of_day, now + datetime.timedelta(seconds=1)),
+    today = call_summary.service_level(
+        day,
+        tomorrow,
         goal=datetime.timedelta(minutes=service.goal_phone_wait_minutes),
         grace=datetime.timedelta(seconds=line_settings.grace_seconds),
+    )
+    callbacks_today = callbacks_kept(
+        call_summary.local_midnight(day), call_summary.local_midnight(tomorrow), now=now
     )
     return LineNow(
         ringing=[call for call in live if call.status == CallStatus.RINGING],
         on_the_phone=[call for call in live if call.status == CallStatus.IN_PROGRESS],
         today=today,
+        callbacks_today=callbacks_today,
         at=now,
     )
 

@@ -25,12 +25,6 @@ class Line(models.Model):
         return self.name
 
 
-class ExtensionQuerySet(models.QuerySet):
-    def staff_by_number(self):
-        """{extension number: staff user id} for every mapped extension."""
-        return dict(self.values_list("number", "user_id"))
-
-
 class Extension(models.Model):
     """A desk phone's extension and the staff member who answers on it."""
 
@@ -46,8 +40,6 @@ class Extension(models.Model):
         on_delete=models.CASCADE,
         related_name="extensions",
     )
-
-    objects = ExtensionQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -242,13 +234,60 @@ class CallEvent(models.Model):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+class CallHour(models.Model):
+    """Finished incoming calls by the local day and hour they rang in, their outcome and their
+    seconds (``service_level.tally``; an answered call's wait rounded up to whole minutes, which
+    is all a goal in minutes needs). Kept by ``call_summary`` in each event's transaction.
+
+    Each call is counted twice: in its day's row and in its month's (``month``, ``day`` the
+    first of the month), so a long period reads its whole months from a twelfth of the rows."""
+
+    month = models.BooleanField(default=False)
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=12, choices=CallStatus.choices)
+    seconds = models.PositiveIntegerField()
+    calls = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "day", "hour", "outcome", "seconds"], name="call_hour_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.hour:02d} {self.outcome} {self.seconds}: {self.calls}"
+
+
+class CallWait(models.Model):
+    """Answered incoming calls (finished) by the local day (and month, as ``CallHour``) they rang
+    in and their exact wait in whole seconds: the distribution the percentiles are read from."""
+
+    month = models.BooleanField(default=False)
+    day = models.DateField()
+    seconds = models.PositiveIntegerField()
+    calls = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "day", "seconds"], name="call_wait_unique")]
+
+    def __str__(self):
+        return f"{self.day} {self.seconds} s: {self.calls}"
+
+
+# The longest grace time the settings allow: the call summary counts how long an abandoned
+# caller held on only up to here, which is all that tells a short abandon from a long one.
+GRACE_SECONDS_MAX = 120
+
+
 class TelephonySettings(models.Model):
     """The one row of phone-line settings the leader edits."""
 
     grace_seconds = models.PositiveSmallIntegerField(
         _("short abandon (seconds)"),
         default=5,
-        validators=[MaxValueValidator(120)],
+        validators=[MaxValueValidator(GRACE_SECONDS_MAX)],
         help_text=_("A caller who hangs up within this time is a short abandon and gets no call-back."),
     )
     undescribed_after_minutes = models.PositiveSmallIntegerField(

@@ -15,7 +15,7 @@ from akuttilbud import phone as phone_module
 from akuttilbud.audit import audit, form_changes, formset_changes
 from akuttilbud.models import AuditAction
 
-from . import callbacks, desk, live
+from . import call_summary, callbacks, desk, live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
 
 logger = logging.getLogger(__name__)
@@ -61,38 +61,49 @@ def _apply(session, *, kind, at, extension, hung_up_by, staff_by_extension):
     session.status = session.derive_status()
 
 
-def _staff_by_extension(kind, extension):
-    if extension and kind in (EventKind.ANSWERED, EventKind.OUTGOING):
-        return Extension.objects.filter(number=extension).staff_by_number()
-    return {}
+def _insert_sql(model, conflict, *, source="", computed=None):
+    """``INSERT`` of every column but the key, for ``model``'s row given in field order.
 
-
-def _insert_sql(model, conflict):
-    """``INSERT`` of every column but the key, for ``model``'s row given in field order."""
+    With ``source`` (``FROM … WHERE …``) the row is selected from it, and ``computed`` maps a
+    column to the SQL that gives it there; those columns take no parameter."""
+    computed = computed or {}
     quote = connection.ops.quote_name
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(quote(field.column) for field in fields)
-    values = ", ".join("%s" for _field in fields)
-    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values}) {conflict}"  # noqa: S608 (model metadata only; values are parameters)
+    values = ", ".join(computed.get(field.column, "%s") for field in fields)
+    row = f"SELECT {values} {source}" if source else f"VALUES ({values})"
+    fields = [field for field in fields if field.column not in computed]
+    return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {row} {conflict}"  # noqa: S608 (model metadata only; values are parameters)
 
 
 def _row_params(fields, instance):
     return [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
 
 
-def _locked_session(*, call_id, line, number, at):
+def _locked_session(*, call_id, line_code, number, at, extension):
     """The call's session, locked for this transaction; created when this is its first event.
+    ``None`` when ``line_code`` names no line.
 
-    One statement: ``ON CONFLICT ... DO UPDATE`` returns the call's row when it exists and takes
-    its row lock, so a second event of the same call waits for the first's transaction.
+    One statement: the line is read by the ``INSERT … SELECT``, and ``ON CONFLICT … DO UPDATE``
+    returns the call's row when it exists and takes its row lock, so a second event of the same
+    call waits for the first's transaction. The staff member on ``extension`` comes back with
+    it (``extension_user_id``).
     """
-    new = CallSession(call_id=call_id, line=line, ringing_at=at, caller_withheld=number is None)
+    quote = connection.ops.quote_name
+    line_table = quote(Line._meta.db_table)
+    new = CallSession(call_id=call_id, ringing_at=at, caller_withheld=number is None)
     new.set_phone(number)
-    every = ", ".join(connection.ops.quote_name(field.column) for field in CallSession._meta.concrete_fields)
+    every = ", ".join(quote(field.column) for field in CallSession._meta.concrete_fields)
+    staff = f"(SELECT {quote('user_id')} FROM {quote(Extension._meta.db_table)} WHERE {quote('number')} = %s)"  # noqa: S608 (model metadata only; the number is a parameter)
     fields, sql = _insert_sql(
-        CallSession, f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}"
+        CallSession,
+        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}, {staff} AS extension_user_id",
+        # The WHERE also lets SQLite tell the upsert's ON from a join's.
+        source=f"FROM {line_table} WHERE {line_table}.{quote('code')} = %s",
+        computed={"line_id": f"{line_table}.{quote('id')}"},
     )
-    return next(iter(CallSession.objects.raw(sql, _row_params(fields, new))))
+    params = [*_row_params(fields, new), line_code, extension or None]
+    return next(iter(CallSession.objects.raw(sql, params)), None)
 
 
 def _insert_event(session, *, event_id, kind, at, extension, hung_up_by, source):
@@ -141,12 +152,13 @@ def record_call_event(*, call_id, event, at, line, caller, extension, event_id, 
 
 @transaction.atomic
 def _record(*, call_id, kind, at, line_code, number, extension, event_id, source, hung_up_by):
-    # Four statements for most events (line, session, event, session again), so that a
-    # switchboard's burst is absorbed (docs/performance.md); an answer adds its extension's.
-    line = Line.objects.filter(code=line_code).first()
-    if line is None:
+    # Three statements for most events (the session with its line and extension, the event, the
+    # session again), so that a switchboard's burst is absorbed (docs/performance.md); a call
+    # that has ended adds its count in the summary, a call reached its call-backs' look-up.
+    answering = extension if kind in (EventKind.ANSWERED, EventKind.OUTGOING) else ""
+    session = _locked_session(call_id=call_id, line_code=line_code, number=number, at=at, extension=answering)
+    if session is None:
         raise UnknownLine()
-    session = _locked_session(call_id=call_id, line=line, number=number, at=at)
     stored = _insert_event(
         session,
         event_id=event_id,
@@ -164,19 +176,22 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         session.set_phone(number)
         session.caller_withheld = False
     previous_status = session.status
+    counted_before = call_summary.entry(session)
     _apply(
         session,
         kind=kind,
         at=at,
         extension=extension,
         hung_up_by=hung_up_by,
-        staff_by_extension=_staff_by_extension(kind, extension),
+        staff_by_extension={answering: session.extension_user_id} if answering else {},
     )
     callbacks.follow_up(session, previous_status=previous_status, number=number)
     session.save()
     if kind == EventKind.ENDED:
         desk.end_contact(session)
-    live.announce_after_commit(line.code)
+    # Last, so the summary's shared rows stay locked for as short a time as possible.
+    call_summary.move(counted_before, call_summary.entry(session))
+    live.announce_after_commit(line_code)
     # Ids only: a switchboard's call and event ids may well contain the caller's number.
     logger.info("call %s: %s event from %s", session.pk, kind, source)
     return session

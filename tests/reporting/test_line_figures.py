@@ -67,3 +67,25 @@ def test_without_a_line_the_dashboard_says_phone_waits_are_not_measured(leader_c
     assert response.status_code == 200
     assert "ventetider ved telefon måles ikke" in response.content.decode()
     assert ServiceSettings.load().goal_phone_wait_minutes == 2
+
+
+def test_missed_calls_called_back_in_time_stand_beside_the_previous_period():
+    from contacts.services import callbacks as contact_services
+    from tests.factories import UserFactory
+
+    staff = UserFactory()
+    _call("now-kept", datetime.date(2026, 11, 3), 21, ("ended", 40), caller="+4520000001")
+    _call("now-late", datetime.date(2026, 11, 4), 21, ("ended", 40), caller="+4520000002")
+    _call("now-hidden", datetime.date(2026, 11, 4), 22, ("ended", 40), caller="withheld")
+    _call("before-kept", datetime.date(2026, 10, 20), 9, ("ended", 40), caller="+4520000003")
+    for call_id, late in (("now-kept", 0), ("now-late", 1), ("before-kept", 0)):
+        callback = CallSession.objects.get(call_id=call_id).callback
+        contact_services.complete_callback(
+            callback=callback, user=staff, now=callback.due_at + datetime.timedelta(seconds=late)
+        )
+
+    calls = _rows(dashboard.build(PERIOD).figures["calls"])
+
+    assert calls["Ubesvarede opkald med tilbageringning"] == [2, 1]
+    assert calls["Ringet op inden for den lovede tid"] == [1, 1]
+    assert calls["Ringet op inden for den lovede tid (%)"] == [50.0, 100.0]

@@ -4,6 +4,7 @@ baresip user agents as callers and desk phones, driven through baresip's ctrl_tc
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -22,15 +23,56 @@ def require_sip_tools():
         pytest.skip(f"needs Debian's {' and '.join(missing)} (.ci/run installs them)")
 
 
-def _stop(process):
-    if process.poll() is None:
-        process.terminate()
+def _start(command, **kwargs):
+    """Start a server in a session of its own: its process group then holds every process it
+    forks (Kamailio's workers), and stopping the group stops them all."""
+    # The command is this module's own list: nothing from outside reaches it.
+    return subprocess.Popen(command, start_new_session=True, **kwargs)  # noqa: S603
+
+
+def group_members(group):
+    """Pids of the processes still running in process group ``group`` (exited ones left out)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            # baresip unregisters before it exits; a few seconds is plenty on loopback.
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            # The fields after the command's closing parenthesis: state, parent, process group.
+            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue  # the process ended while being read
+        if int(process_group) == group and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _signal_group(group, signal_number):
+    try:
+        os.killpg(group, signal_number)
+    except ProcessLookupError:
+        pass
+
+
+def _wait_for_group(group, seconds):
+    deadline = time.monotonic() + seconds
+    while group_members(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not group_members(group)
+
+
+def _stop(process):
+    """Stop the server and every process of its group. Workers outlive a main process that is
+    killed (or exits before them), so the group is waited for, not the main process alone."""
+    group = process.pid
+    _signal_group(group, signal.SIGTERM)
+    try:
+        # baresip unregisters before it exits; a few seconds is plenty on loopback.
+        process.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        pass
+    if process.poll() is None or not _wait_for_group(group, 3):
+        _signal_group(group, signal.SIGKILL)
+        process.wait()
+        if not _wait_for_group(group, 5):
+            raise RuntimeError(f"processes {group_members(group)} of group {group} still run after SIGKILL")
 
 
 class Kamailio:
@@ -53,13 +95,17 @@ class Kamailio:
             "-w", str(workdir), "-Y", str(workdir),
         ]  # fmt: skip
         with self.log.open("wb") as log:
-            # The command is this module's own list: nothing from outside reaches it.
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            self.process = _start(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + WAIT_SECONDS
         while "SO_RCVBUF is finally" not in self.log.read_text(errors="replace"):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError(f"kamailio did not start:\n{self.log.read_text(errors='replace')}")
             time.sleep(0.05)
+
+    @property
+    def process_group(self):
+        return self.process.pid
 
     @property
     def line_uri(self):
@@ -96,7 +142,7 @@ class Baresip:
         )
         self.log = home / "baresip.log"
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = _start(
                 [shutil.which("baresip"), "-f", str(home)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -206,21 +206,37 @@ def test_a_get_is_not_allowed(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("kind", "extension", "most"), [("ringing", "", 6), ("answered", "201", 8), ("ended", "", 10)]
+    ("kind", "extension", "most"), [("ringing", "", 5), ("answered", "201", 6), ("ended", "", 7)]
 )
 def test_an_event_costs_a_fixed_few_queries(client, django_assert_max_num_queries, kind, extension, most):
-    """The line, the session (made or locked in one statement), the event, the session's new
-    state and the transaction's savepoint; an answer adds its extension and the call-backs the
-    number is owed, a call abandoned after the grace time the call-back it makes and its audit."""
+    """The session with its line and the answering extension's staff member (made or locked in
+    one statement), the event, the session's new state and the transaction's savepoint; an
+    answer adds the call-backs the number is owed, an abandoned call the line's settings (and,
+    after the grace time, the call-back it makes and its audit) and its count in the summary."""
+    from telephony.models import TelephonySettings
     from tests.factories import UserFactory
 
     from .factories import ExtensionFactory
 
     ExtensionFactory(number="201", user=UserFactory())
+    TelephonySettings.load()  # a running line has its settings row: not made by the measured event
     post_event(client, event("c1", "ringing", T0 - datetime.timedelta(seconds=5)))
     with django_assert_max_num_queries(most):
         response = post_event(client, event("c1", kind, T0, extension=extension))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_end_of_an_answered_call_costs_its_counts_and_no_call_back_look_up(
+    client, django_assert_max_num_queries
+):
+    post_event(client, event("c1", "ringing", T0 - datetime.timedelta(seconds=40)))
+    post_event(client, event("c1", "answered", T0 - datetime.timedelta(seconds=10), extension="201"))
+    # Session, event, session again, the call's count by hour and by wait, and the savepoint.
+    with django_assert_max_num_queries(7):
+        response = post_event(client, event("c1", "ended", T0))
+    assert response.status_code == 200
+    assert CallSession.objects.get(call_id="c1").status == CallStatus.ANSWERED
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ Ports: SIP and RTP from ``SIP_TEST_PORT`` (default 5070) up to 29 above it.
 
 import datetime
 import os
+import signal
 import time
 
 import pytest
@@ -15,7 +16,7 @@ from django.urls import reverse
 from telephony.models import CallSession, CallStatus, HungUpBy
 
 from .factories import ExtensionFactory
-from .sip import Baresip, Kamailio, require_sip_tools
+from .sip import Baresip, Kamailio, group_members, require_sip_tools
 
 pytestmark = [pytest.mark.sip, pytest.mark.django_db(transaction=True)]
 
@@ -208,3 +209,19 @@ def test_every_desk_rings_and_the_one_that_answers_takes_the_call(two_desks, sta
     assert call.answered_by == leader_user
     assert call.hung_up_by == HungUpBy.CALLER
     assert not desk_201.events_of("CALL_INCOMING")
+
+
+def test_stopping_the_line_stops_every_kamailio_process_even_after_its_main_process_died(tmp_path):
+    # Killed outright (as a stop that timed out used to do), Kamailio's main process leaves its
+    # workers running: the stop must end the whole process group.
+    require_sip_tools()
+    kamailio = Kamailio(tmp_path, port=BASE, events_url="http://127.0.0.1:9/events/", secret="unused")
+    members = group_members(kamailio.process_group)
+    assert len(members) > 1, "Kamailio forks its workers into its own process group"
+    os.kill(kamailio.process.pid, signal.SIGKILL)
+    kamailio.process.wait()
+    assert group_members(kamailio.process_group), "its workers outlive it"
+
+    kamailio.stop()
+
+    assert group_members(kamailio.process_group) == []
