@@ -12,6 +12,7 @@ from crisisplans.swemwbs import METRIC
 from partners.models import Partner, PartnerKind, Referral, ReferralDirection
 from reporting import summaries
 from reporting.models import CostCategory, CostEntry
+from telephony import call_summary
 from telephony.models import CallSession, Line
 from tests.factories import MarksSummaryDays, PersonFactory, UserFactory
 
@@ -125,4 +126,6 @@ class CallSessionFactory(factory.django.DjangoModelFactory):
             call.caller_withheld = False
         call.status = call.derive_status()
         call.save()
+        # Counted into the per-day summary as the line's event service counts its calls.
+        call_summary.move(None, call_summary.entry(call))
         return call

@@ -178,8 +178,29 @@ def service_level(calls, goal_seconds):
     ]
 
 
+def callbacks_kept(files, exported_at):
+    """Call-backs the line made from missed calls received in the period: owed (all but those
+    the caller settled by getting through in time, and open ones not yet due when the files were
+    made) and kept (closed by staff at or before the promised time)."""
+    made_by_the_line = {row["callback_key"] for row in files["calls"] if row["callback_key"]}
+    owed = [
+        row
+        for row in files["callbacks"]
+        if row["callback_key"] in made_by_the_line
+        and not (row["closed_by"] == "got_through" and row["done_by_promised_time"] == "1")
+        and not (not row["done_at"] and at(row["due_at"]) >= exported_at)
+    ]
+    kept = sum(
+        row["closed_by"] in ("desk", "called_out") and row["done_by_promised_time"] == "1" for row in owed
+    )
+    return [len(owed), kept, percent(kept, len(owed))]
+
+
 def calls(files):
-    return service_level(_incoming_calls(files), year.GOALS["phone_minutes"] * 60)
+    return [
+        *service_level(_incoming_calls(files), year.GOALS["phone_minutes"] * 60),
+        *callbacks_kept(files, year.NOW),
+    ]
 
 
 def calls_by_hour(files):
@@ -455,6 +476,7 @@ def test_every_dashboard_figure_is_rebuilt_from_the_export_files_alone(client, d
     # Figures that are not all zeros, so the comparison compares something.
     assert compared["calls"][0][0][0] and compared["wellbeing"][0][0][0] and compared["referrals"][0]
     assert compared["calls"][0][6] == [2, 0]  # the short abandons
+    assert compared["calls"][0][12][0] and compared["calls"][0][13][0]  # call-backs owed and kept
 
 
 def _holds_its_edges(files):

@@ -209,7 +209,7 @@ def test_dashboard_after_the_refresh_only_reads(records, django_assert_max_num_q
     summaries.refresh(datetime.date(2026, 11, 20))
     ServiceSettings.load()
     TelephonySettings.load()
-    with django_assert_max_num_queries(57) as queries:
+    with django_assert_max_num_queries(60) as queries:
         dashboard.build(PERIOD)
     assert all(query["sql"].startswith("SELECT") for query in queries.captured_queries)
 

@@ -291,7 +291,7 @@ def _calls(rng, contacts, callbacks, moment, seconds):
                 fields["contact"] = phone_contacts.pop()
         elif kind == "abandoned":
             fields["ended_at"] = ringing + seconds(0, 90)
-            fields["callback"] = next(missed, None)
+            fields["callback"] = _made_by(next(missed, None), fields["ended_at"])
         elif kind == "voicemail":
             fields["voicemail_at"] = ringing + seconds(10, 60)
             fields["ended_at"] = fields["voicemail_at"] + seconds(5, 60)
@@ -309,6 +309,20 @@ def _calls(rng, contacts, callbacks, moment, seconds):
             phone=NUMBERS[0], ringing_at=utc(2026, 6, 1, 12), ended_at=utc(2026, 6, 1, 12) + held
         )
     CallSessionFactory(phone=NUMBERS[1], ringing_at=utc(2025, 6, 1, 12), ended_at=utc(2025, 6, 1, 12, 0, 5))
+
+
+def _made_by(callback, missed_at):
+    """The call-back as the line makes it: received when the missed call ended, its promised
+    and done times moved with it."""
+    if callback is None:
+        return None
+    shift = missed_at - callback.received_at
+    callback.received_at = missed_at
+    callback.due_at += shift
+    if callback.done_at is not None:
+        callback.done_at += shift
+    callback.save(update_fields=["received_at", "due_at", "done_at"])
+    return callback
 
 
 def _costs(rng):
