@@ -30,6 +30,7 @@ def fresh_database(url):
 
 
 def fill(now):
+    from akuttilbud import phone
     from akuttilbud.models import Role, User
     from contacts.models import Callback, Channel, Contact, Person, ShiftNote
     from crisisplans.models import CrisisPlan, FollowUp
@@ -62,10 +63,10 @@ def fill(now):
         )
         for number in range(3000)
     )
-    Callback.objects.bulk_create(
-        Callback(phone="20304050", received_at=now, due_at=now + datetime.timedelta(hours=2))
-        for _ in range(500)
-    )
+    callbacks = [Callback(received_at=now, due_at=now + datetime.timedelta(hours=2)) for _ in range(500)]
+    for callback in callbacks:
+        callback.set_phone(phone.normalise("20304050"))
+    Callback.objects.bulk_create(callbacks)
     ShiftNote.objects.bulk_create(
         ShiftNote(author=staff, text="Husk at bed 2 skal gøres klar", created_at=now) for _ in range(200)
     )

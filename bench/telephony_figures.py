@@ -7,7 +7,7 @@ fills it by COPY with a year of calls — mostly answered with waits from second
 abandoned (short ones among them), voicemails, busy, outgoing — counts them into the call summary
 (``telephony.call_summary.rebuild``, as the migration does), and times, median of 9 runs, the
 dashboard's phone figures (``reporting.line_figures``: the year by hour and the previous year from
-the summary, and the call-backs kept in each). For comparison it times the same year counted from
+the summary, and the call-backs kept in each) and the whole dashboard for the year. For comparison it times the same year counted from
 the sessions (once), checks that both give the same figures, and prints the load average.
 """
 
@@ -70,6 +70,8 @@ def main():
     from django.db import connection
 
     from akuttilbud.models import ServiceSettings
+    from contacts.models import Contact
+    from reporting import dashboard, summaries
     from reporting.line_figures import line_figures
     from reporting.periods import Period
     from telephony import call_summary
@@ -115,12 +117,19 @@ def main():
     previous_sessions_ms, previous_from_sessions = timed(
         lambda: service_level(previous_year, goal=goal, grace=grace), 1
     )
+    # The whole dashboard for the year, phone figures included, once its day counts are fresh
+    # (run against bench/run.py's database with --database to have its contacts beside the calls).
+    summaries.refresh(END.date())
+    dashboard.build(period)
+    dashboard_ms, _board = timed(lambda: dashboard.build(period), 9)
     load_after = os.getloadavg()[0]
     previous_level = call_summary.service_level(previous.start, previous.end, goal=goal, grace=grace)
     print(
         json.dumps(
             {
                 "calls": args.calls,
+                "contacts": Contact.objects.count(),
+                "dashboard_year_ms": dashboard_ms,
                 "summary_rows": {
                     "by_hour": CallHour.objects.count(),
                     "waits": CallWait.objects.count(),
