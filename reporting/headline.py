@@ -21,6 +21,9 @@ class HeadlineFigure:
     # What stands in place of a missing current or previous value.
     current_missing: str = ""
     previous_missing: str = ""
+    # floatformat's argument: counts and kroner whole, shares and points with one decimal, so a
+    # figure and the one beside it always read alike (70,0 % beside 55,6 %, not 70 %).
+    places: str = "1g"
 
 
 def _missing(result, key):
@@ -38,7 +41,7 @@ def headline(*, overview, calls, beds, follow_ups, wellbeing, costs):
     """The six headline figures from the ``(period, result)`` pairs of the detail figures."""
     service_level = next((row for row in calls.rows if row[0] == _("Service level (%)")), [None, None, None])
 
-    def item(key, label, unit, pair, value):
+    def item(key, label, unit, pair, value, places="1g"):
         (_now_period, now), (_before_period, before) = pair
         return HeadlineFigure(
             key,
@@ -48,10 +51,11 @@ def headline(*, overview, calls, beds, follow_ups, wellbeing, costs):
             plain(value(before)),
             _missing(now, key),
             _missing(before, key),
+            places,
         )
 
     return [
-        item("contacts", _("Contacts"), "", overview, lambda totals: totals["total"]),
+        item("contacts", _("Contacts"), "", overview, lambda totals: totals["total"], places="g"),
         HeadlineFigure(
             "phone",
             _("Phone answered within the goal"),
@@ -76,5 +80,7 @@ def headline(*, overview, calls, beds, follow_ups, wellbeing, costs):
             wellbeing,
             lambda wellbeing: wellbeing["mean_change"],
         ),
-        item("costs", _("Cost per contact"), _("DKK"), costs, lambda costs: costs["per_contact"]),
+        item(
+            "costs", _("Cost per contact"), _("DKK"), costs, lambda costs: costs["per_contact"], places="0g"
+        ),
     ]
