@@ -9,9 +9,7 @@ from . import database
 def _install_purge_function(sender, using, **kwargs):
     from django.db import connections
 
-    from .audit_database import install_purge_function
-
-    install_purge_function(connections[using])
+    database.install_audit_purge(connections[using])
 
 
 class CoreConfig(AppConfig):

@@ -60,9 +60,8 @@ $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
 
 
 def install_purge_function(connection):
-    """(Re)write the purge function with ``AUDIT_RETENTION_DAYS``; run by ``migrate`` (apps.py)."""
-    if connection.vendor != "postgresql":
-        return
+    """(Re)write the purge function with ``AUDIT_RETENTION_DAYS`` on a PostgreSQL connection
+    (``database.install_audit_purge``)."""
     days = int(settings.AUDIT_RETENTION_DAYS)
     if days < 1:
         raise ValueError("AUDIT_RETENTION_DAYS must be at least 1")

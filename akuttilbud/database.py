@@ -112,6 +112,13 @@ def analyze(*, vacuum=False):
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
 
 
+def install_audit_purge(using_connection):
+    """After ``migrate`` (apps.py): PostgreSQL's purge function for the audit log, rewritten with
+    the current retention; SQLite purges in Python and needs none."""
+    if using_connection.vendor == "postgresql":
+        audit_database.install_purge_function(using_connection)
+
+
 def purge_audit_events():
     """Delete the audit events older than ``AUDIT_RETENTION_DAYS``, a prefix of the chain in id
     order, and return ``(count, last_deleted_id, last_deleted_hash, cutoff)``. PostgreSQL: the

@@ -17,7 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from akuttilbud.audit import audit, verify_chain, write_checkpoint
-from akuttilbud.audit_database import install_purge_function
+from akuttilbud.database import install_audit_purge
 from akuttilbud.models import AuditAction, AuditEvent, AuditEventPerson
 from akuttilbud.services import purge_old_audit_events
 from tests.helpers import require_postgres
@@ -149,7 +149,7 @@ def test_the_app_role_cannot_lift_the_guards(log, statement):
 def test_the_purge_as_the_app_deletes_only_what_the_owners_retention_allows(app_role, db, settings):
     require_postgres()
     settings.AUDIT_RETENTION_DAYS = 30
-    install_purge_function(connection)  # as migrate does, with the owner's settings
+    install_audit_purge(connection)  # as migrate does, with the owner's settings
     now = timezone.now()
     old = audit(AuditAction.VIEW, person_id=1)
     recent = audit(AuditAction.VIEW, person_id=2)

@@ -8,7 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from akuttilbud.audit import audit, verify_chain
-from akuttilbud.audit_database import install_purge_function
+from akuttilbud.database import install_audit_purge
 from akuttilbud.models import AuditAction, AuditEvent, AuditEventPerson
 from akuttilbud.services import purge_old_audit_events
 from akuttilbud.tasks import purge_old_audit_events_task
@@ -95,7 +95,7 @@ def audit_retention(settings):
 
     def set_retention(days):
         settings.AUDIT_RETENTION_DAYS = days
-        install_purge_function(connection)
+        install_audit_purge(connection)
 
     return set_retention
 
