@@ -29,15 +29,19 @@ Where a figure lives, from its rule to its test:
   within the promised time are laid out by ``line_figures``. Tests:
   ``tests/reporting/test_line_figures.py``.
 - **The dashboard page**: ``dashboard`` lays each figure out as a ``figure.Figure`` (table,
-  chart and CSV from the same rows) for ``views.dashboard`` and ``views.figure_csv``. Tests:
-  ``tests/reporting/test_dashboard.py``.
+  chart and CSV from the same rows) for ``views.dashboard`` and ``views.figure_csv``, and opens
+  with ``headline``'s six figures beside the previous period; ``views.monthly_report`` prints
+  the same for one month (A4). A period not over yet counts what has happened by now (the rules
+  in ``docs/dashboard.md``). Tests: ``tests/reporting/test_dashboard.py``,
+  ``test_partial_periods.py``; in a browser ``tests/browser/test_viewport_dashboard.py``.
 - **Exports**: the package ``exports`` (its docstring lists a module per file kind; the contacts
   file has a PostgreSQL COPY twin in ``exports.contacts_copy``), audited by
   ``services.record_export``, served by ``views.exports`` and ``views.linkage_key`` and
   ``manage.py export_evaluation``. Tests: ``tests/reporting/test_exports.py``,
   ``test_export_copy.py`` (the two paths byte for byte), ``test_export_contacts.py`` (every
   cell its Python rule), ``test_export_first_contact.py``,
-  ``test_people.py``.
+  ``test_people.py``, and ``test_rebuild_from_exports.py``: every dashboard figure rebuilt from
+  the files alone with the ``csv`` module, for a generated year (``tests/reporting/year.py``).
 - **Costs**: ``CostEntry`` in ``models``, ``views.cost_*``, ``forms.CostEntryForm``. Tests:
   ``tests/reporting/test_costs.py``.
 
