@@ -2,10 +2,12 @@
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
 
 from tests.helpers import require
@@ -103,8 +105,18 @@ def press_access_key(page, key):
 def log_in_as(page, live_server, user):
     """Log ``user`` in without the form (the shift test goes through the form): a session made
     by the test client, handed to the browser as its cookie."""
+    # The page's polling stops first: on SQLite the live server's thread shares the in-memory
+    # database, and a request it is still answering can hold the session table for a moment.
+    page.goto("about:blank")
     client = Client()
-    client.force_login(user)
+    for attempt in range(10):
+        try:
+            client.force_login(user)
+            break
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
