@@ -63,6 +63,34 @@ def quick_log(*, user, channel, acuteness, summary, answered_at=None, person=Non
     ``person`` when staff found the caller."""
     now = now or timezone.now()
     answered_at = answered_at or now
+    return log_incoming_call(
+        user=user,
+        request=request,
+        channel=channel,
+        acuteness=acuteness,
+        summary=summary,
+        person=person,
+        started_at=answered_at,
+        answered_at=answered_at,
+        ended_at=max(now, answered_at),
+        staff=user,
+    )
+
+
+def log_incoming_call(
+    *,
+    user,
+    started_at,
+    answered_at,
+    ended_at,
+    staff,
+    channel=Channel.PHONE,
+    acuteness=None,
+    summary="",
+    person=None,
+    request=None,
+):
+    """Save a citizen's call to the desk as a contact with the call's times, taken by ``staff``."""
     return log_contact(
         user=user,
         request=request,
@@ -73,10 +101,10 @@ def quick_log(*, user, channel, acuteness, summary, answered_at=None, person=Non
             "person": person,
             "acuteness": acuteness,
             "summary": summary,
-            "started_at": answered_at,
+            "started_at": started_at,
             "answered_at": answered_at,
-            "ended_at": max(now, answered_at),
-            "staff": user,
+            "ended_at": ended_at,
+            "staff": staff,
         },
     )
 
