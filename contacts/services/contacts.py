@@ -11,7 +11,7 @@ from akuttilbud.models import AuditAction
 from reporting import summaries
 
 from ..models import CallerRole, Channel, Contact, CrisisConversation, Direction
-from . import _changed_fields, _municipality_of
+from . import _audit_contact_change, _changed_fields, _municipality_of
 from .persons import create_person
 
 logger = logging.getLogger(__name__)
@@ -142,14 +142,7 @@ def start_conversation(*, contact, user, now=None, request=None):
     contact.save(update_fields=["answered_at", "staff", "updated_at"])
     # Its wait is counted from the answer.
     summaries.contact_changed(after=contact)
-    audit(
-        AuditAction.UPDATE,
-        request=request,
-        user=user,
-        obj=contact,
-        person_id=contact.person_id,
-        detail={"fields": ["answered_at", "staff"]},
-    )
+    _audit_contact_change(contact, ["answered_at", "staff"], user=user, request=request)
     return contact
 
 
@@ -181,14 +174,7 @@ def update_contact(
         contact.outcomes.set(outcomes)
         changed.append("outcomes")
     summaries.contact_changed(before=before, after=contact)
-    audit(
-        AuditAction.UPDATE,
-        request=request,
-        user=user,
-        obj=contact,
-        person_id=contact.person_id,
-        detail={"fields": changed},
-    )
+    _audit_contact_change(contact, changed, user=user, request=request)
     if conversation is not None:
         save_conversation(contact=contact, user=user, texts=conversation, request=request)
     return contact
