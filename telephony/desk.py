@@ -50,8 +50,10 @@ def call_to_describe(user, call_id):
     return live_call(user)
 
 
-def log_call(*, user, session, channel, acuteness, summary, person=None, request=None):
+def log_call(*, user, session, request=None, **description):
     """The quick log of a call: one contact with the call's times, linked to the call.
+    ``description`` is what staff typed (channel, acuteness, summary, person), passed on to
+    ``log_incoming_call`` as it is.
 
     Saved twice (a second tab, a retry with another token) it returns the first contact.
     """
@@ -62,14 +64,11 @@ def log_call(*, user, session, channel, acuteness, summary, person=None, request
         contact = contact_services.log_incoming_call(
             user=user,
             request=request,
-            channel=channel,
-            acuteness=acuteness,
-            summary=summary,
-            person=person,
             started_at=session.ringing_at,
             answered_at=session.answered_at,
             ended_at=session.ended_at,
             staff=session.answered_by or user,
+            **description,
         )
         session.contact = contact
         session.save(update_fields=["contact", "updated_at"])
