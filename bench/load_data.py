@@ -243,39 +243,14 @@ def _persons(rng, count, now):
         nickname = f"Gæst {index}" if number % 7 == 0 else ""
         municipality = rng.choice(home_codes)
         psychiatry = rng.choice(["yes", "no", "unknown"])
-        if number % 3 != 0:
+        has_cpr = number % 3 != 0
+        if has_cpr:
             cpr = _synthetic_cpr(index)
-            rows.append(
-                (
-                    person_id,
-                    nickname,
-                    municipality,
-                    psychiatry,
-                    now,
-                    encrypt(cpr),
-                    blind_index(cpr),
-                    cpr_birth_date(cpr),
-                    f"Borger {index}",
-                    None,
-                )
-            )
-            persons.append((person_id, True))
+            identity = (encrypt(cpr), blind_index(cpr), cpr_birth_date(cpr), f"Borger {index}", None)
         else:
-            rows.append(
-                (
-                    person_id,
-                    nickname,
-                    municipality,
-                    psychiatry,
-                    now,
-                    "",
-                    None,
-                    None,
-                    "",
-                    rng.randint(1950, 2005),
-                )
-            )
-            persons.append((person_id, False))
+            identity = ("", None, None, "", rng.randint(1950, 2005))
+        rows.append((person_id, nickname, municipality, psychiatry, now, *identity))
+        persons.append((person_id, has_cpr))
         if len(rows) == BATCH:
             table.write(rows, with_ids=True)
             rows = []

@@ -10,7 +10,7 @@ import logging
 
 from django.db import transaction
 
-from contacts.models import Callback, CallbackClosure, CallerRole, Contact, Direction
+from contacts.models import Callback, CallbackClosure, Contact
 from contacts.services import contacts as contact_services
 
 from .models import CallSession, CallStatus, TelephonySettings
@@ -50,8 +50,10 @@ def call_to_describe(user, call_id):
     return live_call(user)
 
 
-def log_call(*, user, session, channel, acuteness, summary, person=None, request=None):
+def log_call(*, user, session, request=None, **description):
     """The quick log of a call: one contact with the call's times, linked to the call.
+    ``description`` is what staff typed (channel, acuteness, summary, person), passed on to
+    ``log_incoming_call`` as it is.
 
     Saved twice (a second tab, a retry with another token) it returns the first contact.
     """
@@ -59,21 +61,14 @@ def log_call(*, user, session, channel, acuteness, summary, person=None, request
         session = CallSession.objects.select_for_update().get(pk=session.pk)
         if session.contact_id is not None:
             return session.contact
-        contact = contact_services.log_contact(
+        contact = contact_services.log_incoming_call(
             user=user,
             request=request,
-            data={
-                "channel": channel,
-                "direction": Direction.INCOMING,
-                "caller_role": CallerRole.CITIZEN,
-                "person": person,
-                "acuteness": acuteness,
-                "summary": summary,
-                "started_at": session.ringing_at,
-                "answered_at": session.answered_at,
-                "ended_at": session.ended_at,
-                "staff": session.answered_by or user,
-            },
+            started_at=session.ringing_at,
+            answered_at=session.answered_at,
+            ended_at=session.ended_at,
+            staff=session.answered_by or user,
+            **description,
         )
         session.contact = contact
         session.save(update_fields=["contact", "updated_at"])
@@ -110,17 +105,12 @@ def save_undescribed_calls(*, now):
             )
             if session is None:
                 continue
-            contact = contact_services.log_contact(
+            contact = contact_services.log_incoming_call(
                 user=session.answered_by,
-                data={
-                    "channel": "phone",
-                    "direction": Direction.INCOMING,
-                    "caller_role": CallerRole.CITIZEN,
-                    "started_at": session.ringing_at,
-                    "answered_at": session.answered_at,
-                    "ended_at": session.ended_at,
-                    "staff": session.answered_by,
-                },
+                started_at=session.ringing_at,
+                answered_at=session.answered_at,
+                ended_at=session.ended_at,
+                staff=session.answered_by,
             )
             session.contact = contact
             session.contact_undescribed = True

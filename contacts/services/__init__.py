@@ -6,6 +6,9 @@ writes the audit log; a write that changes what the dashboard counts marks the d
 (``reporting.summaries``). Callers pass what the user typed as already validated form data.
 """
 
+from akuttilbud.audit import audit
+from akuttilbud.models import AuditAction
+
 from ..models import Contact, Stay
 
 
@@ -16,6 +19,18 @@ def _changed_fields(instance, fields):
         name
         for name in fields
         if stored.get(name) != getattr(instance, instance._meta.get_field(name).attname)
+    )
+
+
+def _audit_contact_change(contact, fields, *, user, request):
+    """Audit that ``fields`` of ``contact`` changed, on its citizen's access report."""
+    audit(
+        AuditAction.UPDATE,
+        request=request,
+        user=user,
+        obj=contact,
+        person_id=contact.person_id,
+        detail={"fields": fields},
     )
 
 

@@ -11,7 +11,7 @@ from akuttilbud.models import AuditAction
 from reporting import summaries
 
 from ..models import CallerRole, Channel, Contact, CrisisConversation, Direction
-from . import _changed_fields, _municipality_of
+from . import _audit_contact_change, _changed_fields, _municipality_of
 from .persons import create_person
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,34 @@ def quick_log(*, user, channel, acuteness, summary, answered_at=None, person=Non
     ``person`` when staff found the caller."""
     now = now or timezone.now()
     answered_at = answered_at or now
+    return log_incoming_call(
+        user=user,
+        request=request,
+        channel=channel,
+        acuteness=acuteness,
+        summary=summary,
+        person=person,
+        started_at=answered_at,
+        answered_at=answered_at,
+        ended_at=max(now, answered_at),
+        staff=user,
+    )
+
+
+def log_incoming_call(
+    *,
+    user,
+    started_at,
+    answered_at,
+    ended_at,
+    staff,
+    channel=Channel.PHONE,
+    acuteness=None,
+    summary="",
+    person=None,
+    request=None,
+):
+    """Save a citizen's call to the desk as a contact with the call's times, taken by ``staff``."""
     return log_contact(
         user=user,
         request=request,
@@ -73,10 +101,10 @@ def quick_log(*, user, channel, acuteness, summary, answered_at=None, person=Non
             "person": person,
             "acuteness": acuteness,
             "summary": summary,
-            "started_at": answered_at,
+            "started_at": started_at,
             "answered_at": answered_at,
-            "ended_at": max(now, answered_at),
-            "staff": user,
+            "ended_at": ended_at,
+            "staff": staff,
         },
     )
 
@@ -114,14 +142,7 @@ def start_conversation(*, contact, user, now=None, request=None):
     contact.save(update_fields=["answered_at", "staff", "updated_at"])
     # Its wait is counted from the answer.
     summaries.contact_changed(after=contact)
-    audit(
-        AuditAction.UPDATE,
-        request=request,
-        user=user,
-        obj=contact,
-        person_id=contact.person_id,
-        detail={"fields": ["answered_at", "staff"]},
-    )
+    _audit_contact_change(contact, ["answered_at", "staff"], user=user, request=request)
     return contact
 
 
@@ -153,14 +174,7 @@ def update_contact(
         contact.outcomes.set(outcomes)
         changed.append("outcomes")
     summaries.contact_changed(before=before, after=contact)
-    audit(
-        AuditAction.UPDATE,
-        request=request,
-        user=user,
-        obj=contact,
-        person_id=contact.person_id,
-        detail={"fields": changed},
-    )
+    _audit_contact_change(contact, changed, user=user, request=request)
     if conversation is not None:
         save_conversation(contact=contact, user=user, texts=conversation, request=request)
     return contact

@@ -14,7 +14,7 @@ from akuttilbud.models import AuditAction
 from reporting import summaries
 
 from ..models import Person, PsychiatryContact
-from . import _changed_fields, _fill_in_municipality, _municipality_of
+from . import _audit_contact_change, _changed_fields, _fill_in_municipality, _municipality_of
 
 PERSON_FIELDS = [
     "name",
@@ -46,14 +46,7 @@ def link_person(*, contact, person, user, request=None):
     contact.full_clean()
     contact.save(update_fields=["person", "municipality", "version", "updated_at"])
     summaries.contact_changed(before=before, after=contact)
-    audit(
-        AuditAction.UPDATE,
-        request=request,
-        user=user,
-        obj=contact,
-        person=person,
-        detail={"fields": ["person"]},
-    )
+    _audit_contact_change(contact, ["person"], user=user, request=request)
     return contact
 
 

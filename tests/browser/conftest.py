@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import OperationalError
 from django.test import Client
 
+# The documentation's screenshots are taken with the browser set up as these tests see it.
+from reporting.management.commands.screenshots import CHROMIUM_ARGS, VIEWPORT
 from tests.helpers import require
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -34,16 +36,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 
@@ -53,7 +46,7 @@ def browser_context_args(browser_context_args):
         **browser_context_args,
         "locale": "da-DK",
         "timezone_id": "Europe/Copenhagen",
-        "viewport": {"width": 1366, "height": 900},
+        "viewport": VIEWPORT,
     }
 
 
