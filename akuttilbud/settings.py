@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "akuttilbud.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The phone line's signed webhooks are served from here on, past the browser's middleware.
+    "akuttilbud.machine.MachineRequestMiddleware",
     "akuttilbud.middleware.TolerantSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

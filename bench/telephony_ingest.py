@@ -3,9 +3,11 @@
     .venv/bin/python bench/telephony_ingest.py [--rate 500] [--seconds 60] [--workers 4] [--port 8510]
         [--database akut_telcore_bench] [--worker-class sync]
 
-Builds a fresh database, starts gunicorn on loopback, and sends signed events at a steady rate
-from many connections: each call rings, is answered on extension 201 and ends, and one event in
-ten is sent a second time (a switchboard's retry). It prints the rate reached and the latency
+Builds a fresh database, starts gunicorn on loopback with Redis for the live view's
+announcements (as production runs), and sends signed events at a steady rate from many
+connections: each call rings, is answered on extension 201 a second later and ends a second
+after that, one call in 50 has its end sent before its answer, and one event in ten is sent a
+second time (a switchboard's retry). It prints the rate reached and the latency
 percentiles, then counts the sessions and events in the database: every call must be there once,
 with exactly its three events.
 """
@@ -20,11 +22,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SECRET = "bench-telephony-secret"  # noqa: S105
+# From a call's ringing to its end, in the bench's own time.
+CALL_SECONDS = 2
 
 
 def main():
@@ -37,6 +42,9 @@ def main():
     parser.add_argument("--database", default="akut_telcore_bench", help="dropped and made afresh")
     parser.add_argument("--worker-class", default="sync", help="gunicorn's: sync or gthread")
     parser.add_argument("--threads", type=int, default=1, help="per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--live-updates", default="redis://127.0.0.1:6379/0", help="Redis for the live view; '' for none"
+    )
     args = parser.parse_args()
     database = args.database
     env = {
@@ -46,6 +54,7 @@ def main():
         "LOG_LEVEL": "WARNING",
         "TELEPHONY_WEBHOOK_SECRETS": SECRET,
         "CELERY_BROKER_URL": "",
+        "LIVE_UPDATES_URL": args.live_updates,
     }
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
     subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database}"], check=True)
@@ -155,38 +164,51 @@ def _cpu_seconds(pids):
 def load(args):
     from telephony import signing
 
-    interval = 1 / args.rate
-    start = time.monotonic() + 0.5
-    total = args.rate * args.seconds
-    latencies, errors, sent = [], [], [0]
-    lock = threading.Lock()
+    calls = args.rate * args.seconds // 3
+    # A call's events span two seconds, so calls start over all but the last two: every event
+    # is due within ``seconds``, ``rate`` a second on average, a little more between the ends.
+    call_spacing = (args.seconds - CALL_SECONDS) / calls
     t0 = datetime.datetime(2026, 3, 7, 20, 0, tzinfo=datetime.UTC)
+    latencies, errors, done = [], [], []
+    lock = threading.Lock()
 
-    def events_for(number):
-        call, step = divmod(number, 3)
-        kind = ("ringing", "answered", "ended")[step]
-        at = t0 + datetime.timedelta(seconds=call % 3600 + step * 30)
-        return {
-            "call_id": f"bench-{call}",
-            "event": kind,
-            "at": at.isoformat(),
-            "line": "akut",
-            "caller": f"+45{20000000 + call % 1000:08d}",
-            "extension": "201" if step == 1 else "",
-            "event_id": f"bench-{call}-{kind}",
-        }
+    def call_events(call):
+        """A call's three events and when each is sent, as a line sends them: the answer a
+        second after the ringing, the end a second later; one call in 50 has its end sent
+        before its answer (a switchboard posting both at once), which makes and then closes a
+        call-back."""
+        rang = call * call_spacing
+        reordered = call % 50 == 25
+        sends = (rang, rang + (1.1 if reordered else 1.0), rang + (1.0 if reordered else CALL_SECONDS))
+        for step, kind in enumerate(("ringing", "answered", "ended")):
+            at = t0 + datetime.timedelta(seconds=call % 3600 + step * 30)
+            yield (
+                sends[step],
+                {
+                    "call_id": f"bench-{call}",
+                    "event": kind,
+                    "at": at.isoformat(),
+                    "line": "akut",
+                    "caller": f"+45{20000000 + call % 1000:08d}",
+                    "extension": "201" if step == 1 else "",
+                    "event_id": f"bench-{call}-{kind}",
+                },
+            )
+
+    schedule = sorted(
+        (event for call in range(calls) for event in call_events(call)), key=lambda event: event[0]
+    )
+    start = time.monotonic() + 0.5
 
     def worker(offset):
         connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-        number = offset
-        while number < total:
-            due = start + number * interval
-            pause = due - time.monotonic()
+        for number in range(offset, len(schedule), args.connections):
+            send_at, payload = schedule[number]
+            pause = start + send_at - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            payload = events_for(number)
-            repeats = 2 if number % 10 == 0 else 1
-            for _repeat in range(repeats):
+            # One event in ten is sent again at once, as a switchboard retries a slow answer.
+            for repeat in range(2 if number % 10 == 0 else 1):
                 body = json.dumps(payload).encode()
                 headers = {
                     "Content-Type": "application/json",
@@ -204,30 +226,35 @@ def load(args):
                 elapsed = time.perf_counter() - began
                 with lock:
                     latencies.append(elapsed)
-                    sent[0] += 1
+                    if not repeat:
+                        done.append(time.monotonic() - start)
                     if status != 200:
                         errors.append(status)
-            number += args.connections
 
     threads = [threading.Thread(target=worker, args=(offset,)) for offset in range(args.connections)]
-    began = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.monotonic() - began
+    wall = time.monotonic() - start
     latencies.sort()
     quantiles = statistics.quantiles(latencies, n=100)
+    # Events stored in each whole second between the ramps at the two ends: "sustained" is
+    # the slowest of them.
+    per_second = Counter(int(at) for at in done)
+    steady = [per_second[second] for second in range(CALL_SECONDS, args.seconds - CALL_SECONDS)]
     return {
-        "requests": sent[0],
+        "events": len(schedule),
+        "requests": len(latencies),
         "seconds": round(wall, 1),
-        "events_per_second": round(sent[0] / wall, 1),
+        "events_per_second": round(len(schedule) / wall, 1),
+        "slowest_second_events": min(steady),
         "p50_ms": round(quantiles[49] * 1000, 1),
         "p99_ms": round(quantiles[98] * 1000, 1),
         "max_ms": round(latencies[-1] * 1000, 1),
         "errors": len(errors),
         "error_kinds": sorted({str(error) for error in errors})[:5],
-        "calls_complete": -(-total // 3),
+        "calls_complete": calls,
     }
 
 

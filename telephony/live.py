@@ -9,6 +9,7 @@ opens the next after ``POLL_MILLISECONDS`` (polling through the same endpoint).
 """
 
 import datetime
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -83,7 +84,14 @@ def line_now(now=None):
 
 
 def _client():
-    return redis.Redis.from_url(settings.LIVE_UPDATES_URL, socket_timeout=5, socket_connect_timeout=2)
+    return _client_for(settings.LIVE_UPDATES_URL)
+
+
+@functools.cache
+def _client_for(url):
+    # One client per process and address: its connection pool is reused by every event's
+    # announcement instead of a new connection each time.
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
 
 
 def announce_after_commit(line_code):

@@ -5,6 +5,7 @@
 API, Twilio, Asterisk, the CDR import).
 """
 
+import functools
 import logging
 
 from django.core.exceptions import ValidationError
@@ -61,6 +62,28 @@ def _apply(session, *, kind, at, extension, hung_up_by, staff_by_extension):
     session.status = session.derive_status()
 
 
+# What an event can change on its call. The rest (its contact, the SMS sent) is written by the
+# desk and the SMS task, and an event's write must not put back what it read of them.
+EVENT_FIELDS = (
+    "caller_withheld",
+    "phone_encrypted",
+    "phone_index",
+    "phone_last4",
+    "ringing_at",
+    "answered_at",
+    "ended_at",
+    "voicemail_at",
+    "failed_at",
+    "outgoing",
+    "extension",
+    "answered_by",
+    "hung_up_by",
+    "status",
+    "callback",
+    "updated_at",
+)
+
+
 def _insert_sql(model, conflict, *, source="", computed=None):
     """``INSERT`` of every column but the key, for ``model``'s row given in field order.
 
@@ -76,8 +99,42 @@ def _insert_sql(model, conflict, *, source="", computed=None):
     return fields, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {row} {conflict}"  # noqa: S608 (model metadata only; values are parameters)
 
 
-def _row_params(fields, instance):
-    return [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+def _params(fields, instance, *, add):
+    return [field.get_db_prep_save(field.pre_save(instance, add=add), connection) for field in fields]
+
+
+# The statements an event runs, built once per process from the models (the same on each
+# event, and building them is a good part of what an event costs in Python).
+
+
+@functools.cache
+def _session_upsert():
+    """The call's session made, or locked and returned when it exists (``_locked_session``)."""
+    quote = connection.ops.quote_name
+    line_table = quote(Line._meta.db_table)
+    every = ", ".join(quote(field.column) for field in CallSession._meta.concrete_fields)
+    staff = f"(SELECT {quote('user_id')} FROM {quote(Extension._meta.db_table)} WHERE {quote('number')} = %s)"  # noqa: S608 (model metadata only; the number is a parameter)
+    return _insert_sql(
+        CallSession,
+        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}, {staff} AS extension_user_id",
+        # The WHERE also lets SQLite tell the upsert's ON from a join's.
+        source=f"FROM {line_table} WHERE {line_table}.{quote('code')} = %s",
+        computed={"line_id": f"{line_table}.{quote('id')}"},
+    )
+
+
+@functools.cache
+def _event_insert():
+    return _insert_sql(CallEvent, "ON CONFLICT (event_id) DO NOTHING RETURNING id")
+
+
+@functools.cache
+def _session_update():
+    quote = connection.ops.quote_name
+    fields = [CallSession._meta.get_field(name) for name in EVENT_FIELDS]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    table, key = quote(CallSession._meta.db_table), quote(CallSession._meta.pk.column)
+    return fields, f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 (model metadata only; values are parameters)
 
 
 def _locked_session(*, call_id, line_code, number, at, extension):
@@ -89,20 +146,10 @@ def _locked_session(*, call_id, line_code, number, at, extension):
     call waits for the first's transaction. The staff member on ``extension`` comes back with
     it (``extension_user_id``).
     """
-    quote = connection.ops.quote_name
-    line_table = quote(Line._meta.db_table)
     new = CallSession(call_id=call_id, ringing_at=at, caller_withheld=number is None)
     new.set_phone(number)
-    every = ", ".join(quote(field.column) for field in CallSession._meta.concrete_fields)
-    staff = f"(SELECT {quote('user_id')} FROM {quote(Extension._meta.db_table)} WHERE {quote('number')} = %s)"  # noqa: S608 (model metadata only; the number is a parameter)
-    fields, sql = _insert_sql(
-        CallSession,
-        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}, {staff} AS extension_user_id",
-        # The WHERE also lets SQLite tell the upsert's ON from a join's.
-        source=f"FROM {line_table} WHERE {line_table}.{quote('code')} = %s",
-        computed={"line_id": f"{line_table}.{quote('id')}"},
-    )
-    params = [*_row_params(fields, new), line_code, extension or None]
+    fields, sql = _session_upsert()
+    params = [*_params(fields, new, add=True), line_code, extension or None]
     return next(iter(CallSession.objects.raw(sql, params)), None)
 
 
@@ -117,10 +164,16 @@ def _insert_event(session, *, event_id, kind, at, extension, hung_up_by, source)
         hung_up_by=hung_up_by,
         source=source,
     )
-    fields, sql = _insert_sql(CallEvent, "ON CONFLICT (event_id) DO NOTHING RETURNING id")
+    fields, sql = _event_insert()
     with connection.cursor() as cursor:
-        cursor.execute(sql, _row_params(fields, event))
+        cursor.execute(sql, _params(fields, event, add=True))
         return cursor.fetchone() is not None
+
+
+def _save_event_fields(session):
+    fields, sql = _session_update()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_params(fields, session, add=False), session.pk])
 
 
 def record_call_event(*, call_id, event, at, line, caller, extension, event_id, source, hung_up_by=""):
@@ -186,7 +239,7 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         staff_by_extension={answering: session.extension_user_id} if answering else {},
     )
     callbacks.follow_up(session, previous_status=previous_status, number=number)
-    session.save()
+    _save_event_fields(session)
     if kind == EventKind.ENDED:
         desk.end_contact(session)
     # Last, so the summary's shared rows stay locked for as short a time as possible.

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
+
+from akuttilbud.machine import machine_endpoint
 
 from . import services
 from .models import EventKind, HungUpBy
@@ -47,7 +48,7 @@ def _at(value):
     return at if at.tzinfo else at.replace(tzinfo=datetime.UTC)
 
 
-@csrf_exempt
+@machine_endpoint
 @require_POST
 def status_callback(request):
     """One status callback. The line is the URL's ``line`` parameter (default ``akut``), the

@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from akuttilbud.machine import machine_endpoint
 from akuttilbud.roles import LEADER, STAFF, role_required
 
 from . import desk, live, recognition, services, signing
@@ -44,7 +44,7 @@ def _error(status, reason):
     return JsonResponse({"error": reason}, status=status)
 
 
-@csrf_exempt
+@machine_endpoint
 @require_POST
 def events(request):
     """The signed event API: one call event per request (docs/telephony.md).

@@ -143,6 +143,8 @@ UNDECLARED = {
 # (tests/telephony/test_event_api.py, test_twilio.py and tests/oidc/test_logout_and_faults.py hold
 # them to it).
 SIGNED = {"telephony:events", "telephony:twilio_status", "oidc_backchannel_logout"}
+# Those served past the browser's middleware (akuttilbud/machine.py): the phone line's.
+MACHINE = {"telephony:events", "telephony:twilio_status"}
 
 # Everything an evaluator may open: the exports, and the pages every logged-in user has.
 EVALUATOR_PAGES = {
@@ -266,6 +268,24 @@ def test_declared_roles_match_the_table():
         if allowed != declared:
             mismatched[name] = (sorted(declared), sorted(allowed))
     assert mismatched == {}
+
+
+def test_only_the_phone_lines_signed_endpoints_skip_the_browser_middleware():
+    marked = {name for name, _path, view in app_urls() if getattr(view, "machine_endpoint", False)}
+    assert marked == MACHINE
+    assert MACHINE <= SIGNED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MACHINE))
+def test_an_unsigned_post_to_a_machine_endpoint_is_refused_whoever_sends_it(client, settings, name, role):
+    settings.TWILIO_AUTH_TOKEN = "twilio-token"
+    if role != "anonymous":
+        client.force_login(UserFactory(username=f"rolle-{role}", role=ROLE_BY_NAME[role]))
+    response = client.post(reverse(name), {"CallSid": "CA1", "CallStatus": "ringing", "From": "+4512345678"})
+    assert response.status_code == 401
+    assert not CallSession.objects.exists()
 
 
 def test_evaluators_reach_only_the_exports_and_their_own_account_pages():

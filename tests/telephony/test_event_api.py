@@ -200,6 +200,32 @@ def test_a_flood_from_one_address_is_throttled(client, settings):
 
 
 @pytest.mark.django_db
+def test_an_event_is_served_past_the_browser_middleware_and_keeps_the_security_headers(client, staff_user):
+    # A staff member's session cookie sent along is neither read nor renewed.
+    client.force_login(staff_user)
+    response = post_event(client, event("c1", "ringing", T0))
+    assert response.status_code == 200
+    assert not hasattr(response.wsgi_request, "session")
+    assert not hasattr(response.wsgi_request, "user")
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_a_signed_in_user_without_a_signature_is_refused_like_anyone(client, leader_user):
+    client.force_login(leader_user)
+    body = json.dumps(event("c1", "ringing", T0)).encode()
+    response = client.post(reverse("telephony:events"), data=body, content_type="application/json")
+    assert response.status_code == 401
+    assert _nothing_stored()
+
+
+@pytest.mark.django_db
 def test_a_get_is_not_allowed(client):
     assert client.get(reverse("telephony:events")).status_code == 405
 
