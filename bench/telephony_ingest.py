@@ -169,7 +169,7 @@ def load(args):
     # is due within ``seconds``, ``rate`` a second on average, a little more between the ends.
     call_spacing = (args.seconds - CALL_SECONDS) / calls
     t0 = datetime.datetime(2026, 3, 7, 20, 0, tzinfo=datetime.UTC)
-    latencies, errors, done = [], [], []
+    latencies, late, errors, done = [], [], [], []
     lock = threading.Lock()
 
     def call_events(call):
@@ -207,6 +207,9 @@ def load(args):
             pause = start + send_at - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
+            # How far behind its schedule the event went out: a server that cannot keep up
+            # shows here, not only in the latencies of the requests that did go out.
+            late.append(-pause)
             # One event in ten is sent again at once, as a switchboard retries a slow answer.
             for repeat in range(2 if number % 10 == 0 else 1):
                 body = json.dumps(payload).encode()
@@ -252,6 +255,7 @@ def load(args):
         "p50_ms": round(quantiles[49] * 1000, 1),
         "p99_ms": round(quantiles[98] * 1000, 1),
         "max_ms": round(latencies[-1] * 1000, 1),
+        "sent_late_p99_ms": round(max(0, statistics.quantiles(late, n=100)[98]) * 1000, 1),
         "errors": len(errors),
         "error_kinds": sorted({str(error) for error in errors})[:5],
         "calls_complete": calls,

@@ -11,6 +11,7 @@ opens the next after ``POLL_MILLISECONDS`` (polling through the same endpoint).
 import datetime
 import functools
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ RECONNECT_MILLISECONDS = 500
 POLL_MILLISECONDS = 2000
 # A comment line this often keeps proxies from closing a quiet stream.
 KEEPALIVE_SECONDS = 10
+# A web process announces a line at most this often (``_Announcer``).
+ANNOUNCE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -97,15 +100,49 @@ def _client_for(url):
 def announce_after_commit(line_code):
     """Tell every open view that ``line_code`` changed, once the current transaction commits."""
     if settings.LIVE_UPDATES_URL:
-        transaction.on_commit(lambda: _announce(line_code))
+        transaction.on_commit(lambda: _announcer.announce(line_code))
 
 
-def _announce(line_code):
+class _Announcer:
+    """Publishes the changed lines from a thread of its own: the first change at once, then at
+    most one announcement per line every ``ANNOUNCE_SECONDS``. At a switchboard's burst a web
+    process then publishes a few times a second instead of once per event, and the event's
+    request does not wait for Redis; an open view renders the whole line on each announcement,
+    so one announcement for many events shows them all."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._lines = set()
+        self._thread = None
+
+    def announce(self, line_code):
+        with self._changed:
+            self._lines.add(line_code)
+            # Started on first use, and again in a process forked from one that had it.
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="line-announcer", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self):
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._lines)
+                lines, self._lines = self._lines, set()
+            for line_code in sorted(lines):
+                _publish(line_code)
+            time.sleep(ANNOUNCE_SECONDS)
+
+
+def _publish(line_code):
     try:
         _client().publish(CHANNEL, line_code)
     except redis.RedisError:
         # The event is stored; open views catch up at their next reconnect.
         logger.warning("live line update not announced: Redis unavailable")
+
+
+_announcer = _Announcer()
 
 
 def changes(*, seconds=STREAM_SECONDS, keepalive=KEEPALIVE_SECONDS):

@@ -196,7 +196,11 @@ def test_redis_down_stores_the_event_and_only_warns(settings, caplog):
     settings.LIVE_UPDATES_URL = f"redis://127.0.0.1:{port}/0"
     with caplog.at_level(logging.WARNING, logger="telephony.live"):
         session = record("stored-anyway", "ringing", timezone.now())
-    assert CallSession.objects.filter(pk=session.pk, status=CallStatus.RINGING).exists()
+        assert CallSession.objects.filter(pk=session.pk, status=CallStatus.RINGING).exists()
+        # The announcement is published from the process's announcer thread, just after.
+        deadline = time.monotonic() + 5
+        while "not announced" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
     assert "not announced" in caplog.text
 
 
@@ -211,3 +215,29 @@ def test_an_open_stream_does_not_keep_the_session_alive(client, staff_user):
     assert client.session[LAST_ACTIVITY_KEY] == a_minute_ago
     client.get(reverse("telephony:line_now"))
     assert client.session[LAST_ACTIVITY_KEY] > a_minute_ago
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_events_is_announced_a_few_times_and_the_last_change_too(settings):
+    _redis_or_skip()
+    settings.LIVE_UPDATES_URL = REDIS_URL
+    listener = redis.Redis.from_url(REDIS_URL).pubsub()
+    listener.subscribe(live.CHANNEL)
+    assert listener.get_message(timeout=2)["type"] == "subscribe"
+
+    def announcements(seconds):
+        received = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if (message := listener.get_message(timeout=left)) is not None:
+                received.append(message)
+        return received
+
+    for number in range(30):
+        record(f"burst-{number}", "ringing", timezone.now())
+    burst = announcements(live.ANNOUNCE_SECONDS * 5)
+    record("after-the-burst", "ringing", timezone.now())
+    after = announcements(live.ANNOUNCE_SECONDS * 5)
+    listener.close()
+    assert 1 <= len(burst) < 30
+    assert [message["data"] for message in after] == [b"akut"]
