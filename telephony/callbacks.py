@@ -33,12 +33,14 @@ def owes_callback(session, grace_seconds):
     return session.ended_at - session.ringing_at > datetime.timedelta(seconds=grace_seconds)
 
 
-def follow_up(session, *, previous_status, number):
+def follow_up(session, *, previous_status, number, callback_owed):
     """What the call's new state leads to, before the session is saved.
 
     ``number`` is the caller's normalised number as this event sent it (``None`` when it sent
-    none: the stored one is used then). Returns the call-back created for this call, if one
-    was; its SMS, when the settings ask for one, is queued for after the commit.
+    none: the stored one is used then); ``callback_owed`` False when the number is known to be
+    owed no open call-back, so a call reached has none to close. Returns the call-back created
+    for this call, if one was; its SMS, when the settings ask for one, is queued for after the
+    commit.
     """
     if session.status == previous_status:
         return None
@@ -49,7 +51,8 @@ def follow_up(session, *, previous_status, number):
     if number is None:
         return None
     if session.status in REACHED or session.status == CallStatus.OUTGOING:
-        _close_for_number(session, number)
+        if callback_owed:
+            _close_for_number(session, number)
         return None
     if session.callback_id is not None:
         # Out of order: a voicemail event arrived after the end that made it a missed call.

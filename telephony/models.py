@@ -106,9 +106,7 @@ class CallSession(HasPhone):
     (``HasPhone``); ``caller_withheld`` marks a call without a usable number.
     """
 
-    # Unique by a constraint, not ``unique=True``: that would add a LIKE index on PostgreSQL,
-    # which no look-up uses and every event's write would keep up.
-    call_id = models.CharField(_("call id"), max_length=128)
+    call_id = models.CharField(_("call id"), max_length=128, unique=True)
     line = models.ForeignKey(Line, verbose_name=_("line"), on_delete=models.PROTECT, related_name="calls")
     caller_withheld = models.BooleanField(_("number withheld"), default=True)
     ringing_at = models.DateTimeField(_("ringing"), help_text=_("Rang or queued; the wait starts here."))
@@ -176,7 +174,6 @@ class CallSession(HasPhone):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["call_id"], name="call_id_unique"),
             models.CheckConstraint(
                 condition=Q(answered_at__isnull=True) | Q(answered_at__gte=models.F("ringing_at")),
                 name="call_answered_after_ringing",
@@ -220,8 +217,7 @@ class CallEvent(models.Model):
 
     # Found through the (session, at) index; its own index would only cost each insert.
     session = models.ForeignKey(CallSession, on_delete=models.CASCADE, related_name="events", db_index=False)
-    # Unique by a constraint, as ``CallSession.call_id``.
-    event_id = models.CharField(_("event id"), max_length=128)
+    event_id = models.CharField(_("event id"), max_length=128, unique=True)
     kind = models.CharField(_("event"), max_length=12, choices=EventKind.choices)
     at = models.DateTimeField(_("time"))
     extension = models.CharField(_("extension"), max_length=32, blank=True)
@@ -234,7 +230,6 @@ class CallEvent(models.Model):
         verbose_name = _("call event")
         verbose_name_plural = _("call events")
         indexes = [models.Index(fields=["session", "at"], name="call_event_session_at")]
-        constraints = [models.UniqueConstraint(fields=["event_id"], name="call_event_id_unique")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -10,11 +10,13 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from akuttilbud import phone as phone_module
 from akuttilbud.audit import audit, form_changes, formset_changes
 from akuttilbud.models import AuditAction
+from contacts.models import Callback
 
 from . import call_summary, callbacks, desk, live
 from .models import CallEvent, CallSession, EventKind, Extension, HungUpBy, Line
@@ -103,6 +105,9 @@ def _params(fields, instance, *, add):
     return [field.get_db_prep_save(field.pre_save(instance, add=add), connection) for field in fields]
 
 
+# Stands for the event's number's blind index in the statement built once.
+_EVENT_INDEX = object()
+
 # The statements an event runs, built once per process from the models (the same on each
 # event, and building them is a good part of what an event costs in Python).
 
@@ -114,13 +119,24 @@ def _session_upsert():
     line_table = quote(Line._meta.db_table)
     every = ", ".join(quote(field.column) for field in CallSession._meta.concrete_fields)
     staff = f"(SELECT {quote('user_id')} FROM {quote(Extension._meta.db_table)} WHERE {quote('number')} = %s)"  # noqa: S608 (model metadata only; the number is a parameter)
-    return _insert_sql(
+    # Whether the caller may be owed a call-back: "open" as the call-backs' own queryset says,
+    # for the event's number or else the one stored (a false "yes" only costs the look-up).
+    session_index = f"{quote(CallSession._meta.db_table)}.{quote('phone_index')}"
+    owed, owed_params = (
+        Callback.objects.open()
+        .filter(phone_index=RawSQL(f"COALESCE(%s, {session_index})", [_EVENT_INDEX]))  # noqa: S611 (model metadata only; the index is a parameter)
+        .values("pk")[:1]
+        .query.sql_with_params()
+    )
+    fields, sql = _insert_sql(
         CallSession,
-        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {every}, {staff} AS extension_user_id",
+        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id "
+        f"RETURNING {every}, {staff} AS extension_user_id, EXISTS ({owed}) AS callback_owed",
         # The WHERE also lets SQLite tell the upsert's ON from a join's.
         source=f"FROM {line_table} WHERE {line_table}.{quote('code')} = %s",
         computed={"line_id": f"{line_table}.{quote('id')}"},
     )
+    return fields, sql, owed_params
 
 
 @functools.cache
@@ -137,20 +153,53 @@ def _session_update():
     return fields, f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 (model metadata only; values are parameters)
 
 
-def _locked_session(*, call_id, line_code, number, at, extension):
-    """The call's session, locked for this transaction; created when this is its first event.
-    ``None`` when ``line_code`` names no line.
+def _locked_session(*, call_id, line_code, at, extension, number):
+    """The call's session, locked for this transaction and created when this is its first
+    event, with the staff member on ``extension`` and whether the caller may be owed a
+    call-back. ``None`` when ``line_code`` names no line.
 
     One statement: the line is read by the ``INSERT … SELECT``, and ``ON CONFLICT … DO UPDATE``
     returns the call's row when it exists and takes its row lock, so a second event of the same
-    call waits for the first's transaction. The staff member on ``extension`` comes back with
-    it (``extension_user_id``).
+    call waits for the first's transaction. A new session is made without the number: ``_record``
+    stores it with the event's changes, so it is encrypted once a call, not on every event.
     """
-    new = CallSession(call_id=call_id, ringing_at=at, caller_withheld=number is None)
-    new.set_phone(number)
-    fields, sql = _session_upsert()
-    params = [*_params(fields, new, add=True), line_code, extension or None]
-    return next(iter(CallSession.objects.raw(sql, params)), None)
+    new = CallSession(call_id=call_id, ringing_at=at)
+    fields, sql, owed_params = _session_upsert()
+    index = phone_module.blind_index(number) if number else None
+    owed_params = [index if param is _EVENT_INDEX else param for param in owed_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_params(fields, new, add=True), line_code, extension or None, *owed_params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *values, extension_user_id, callback_owed = row
+    return (
+        CallSession.from_db(connection.alias, None, _from_database(values)),
+        extension_user_id,
+        bool(callback_owed),
+    )
+
+
+@functools.cache
+def _session_converters():
+    """What Django does to each of the session's columns as it reads them (SQLite's times and
+    booleans, say), as a query through the ORM would."""
+    table = CallSession._meta.db_table
+    columns = [field.get_col(table) for field in CallSession._meta.concrete_fields]
+    return [
+        (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        for column in columns
+    ]
+
+
+def _from_database(values):
+    """A row of the session's columns, in field order, as the model's values."""
+    converted = []
+    for value, (column, converters) in zip(values, _session_converters(), strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return converted
 
 
 def _insert_event(session, *, event_id, kind, at, extension, hung_up_by, source):
@@ -205,13 +254,15 @@ def record_call_event(*, call_id, event, at, line, caller, extension, event_id, 
 
 @transaction.atomic
 def _record(*, call_id, kind, at, line_code, number, extension, event_id, source, hung_up_by):
-    # Three statements for most events (the session with its line and extension, the event, the
-    # session again), so that a switchboard's burst is absorbed (docs/performance.md); a call
-    # that has ended adds its count in the summary, a call reached its call-backs' look-up.
+    # Three statements for most events (the session with its line, extension and whether a
+    # call-back may be owed, the event, the session again), so that a switchboard's burst is
+    # absorbed (docs/performance.md); a call that has ended adds its count in the summary, a
+    # call reached that may close a call-back its call-backs' look-up.
     answering = extension if kind in (EventKind.ANSWERED, EventKind.OUTGOING) else ""
-    session = _locked_session(call_id=call_id, line_code=line_code, number=number, at=at, extension=answering)
-    if session is None:
+    locked = _locked_session(call_id=call_id, line_code=line_code, at=at, extension=answering, number=number)
+    if locked is None:
         raise UnknownLine()
+    session, staff_on_extension, callback_owed = locked
     stored = _insert_event(
         session,
         event_id=event_id,
@@ -236,9 +287,9 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
         at=at,
         extension=extension,
         hung_up_by=hung_up_by,
-        staff_by_extension={answering: session.extension_user_id} if answering else {},
+        staff_by_extension={answering: staff_on_extension} if answering else {},
     )
-    callbacks.follow_up(session, previous_status=previous_status, number=number)
+    callbacks.follow_up(session, previous_status=previous_status, number=number, callback_owed=callback_owed)
     _save_event_fields(session)
     if kind == EventKind.ENDED:
         desk.end_contact(session)

@@ -232,12 +232,12 @@ def test_a_get_is_not_allowed(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("kind", "extension", "most"), [("ringing", "", 5), ("answered", "201", 6), ("ended", "", 7)]
+    ("kind", "extension", "most"), [("ringing", "", 5), ("answered", "201", 5), ("ended", "", 7)]
 )
 def test_an_event_costs_a_fixed_few_queries(client, django_assert_max_num_queries, kind, extension, most):
-    """The session with its line and the answering extension's staff member (made or locked in
-    one statement), the event, the session's new state and the transaction's savepoint; an
-    answer adds the call-backs the number is owed, an abandoned call the line's settings (and,
+    """The session with its line, the answering extension's staff member and whether the
+    number is owed a call-back (made or locked in one statement), the event, the session's new
+    state and the transaction's savepoint; an abandoned call adds the line's settings (and,
     after the grace time, the call-back it makes and its audit) and its count in the summary."""
     from telephony.models import TelephonySettings
     from tests.factories import UserFactory
@@ -250,6 +250,21 @@ def test_an_event_costs_a_fixed_few_queries(client, django_assert_max_num_querie
     with django_assert_max_num_queries(most):
         response = post_event(client, event("c1", kind, T0, extension=extension))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_answer_looks_up_call_backs_only_when_the_number_is_owed_one(
+    client, django_assert_max_num_queries
+):
+    post_event(client, event("missed", "ringing", T0 - datetime.timedelta(minutes=10)))
+    post_event(client, event("missed", "ended", T0 - datetime.timedelta(minutes=9)))
+    post_event(client, event("c1", "ringing", T0 - datetime.timedelta(seconds=5)))
+    # On top of the five: the open call-back's look-up, its closing, and its audit event (its
+    # savepoint, on PostgreSQL the chain's lock, the chain's head, the row).
+    with django_assert_max_num_queries(12):
+        response = post_event(client, event("c1", "answered", T0, extension="201"))
+    assert response.status_code == 200
+    assert CallSession.objects.get(call_id="missed").callback.done_at == T0
 
 
 @pytest.mark.django_db

@@ -106,6 +106,22 @@ def test_the_call_back_closes_itself_when_the_number_gets_through_and_says_so(st
     assert NUMBER not in board
 
 
+def test_an_answer_sent_without_the_number_closes_the_call_back_by_the_number_the_call_rang_with():
+    record("miss", "ringing", 0)
+    record("miss", "ended", 30)
+    record("again", "ringing", 600)
+    record("again", "answered", 620, caller="", extension="201")
+    assert Callback.objects.get().closed_by == CallbackClosure.GOT_THROUGH
+
+
+def test_another_numbers_answer_leaves_the_call_back_open():
+    record("miss", "ringing", 0)
+    record("miss", "ended", 30)
+    record("other", "ringing", 600, caller="+4587654321")
+    record("other", "answered", 620, caller="+4587654321", extension="201")
+    assert Callback.objects.get().done_at is None
+
+
 def test_calling_the_number_back_from_the_line_closes_the_call_back():
     record("miss", "ringing", 0)
     record("miss", "ended", 30)
