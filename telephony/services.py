@@ -113,30 +113,37 @@ _EVENT_INDEX = object()
 
 
 @functools.cache
-def _session_upsert():
-    """The call's session made, or locked and returned when it exists (``_locked_session``)."""
+def _session_statements():
+    """The statements that give an event its call's session, locked (``_locked_session``): the
+    upsert, and the look-up of a call already there. Both return the session's columns, the staff
+    member on the answering extension and whether the caller may be owed a call-back."""
     quote = connection.ops.quote_name
-    line_table = quote(Line._meta.db_table)
-    every = ", ".join(quote(field.column) for field in CallSession._meta.concrete_fields)
+    line_table, session_table = quote(Line._meta.db_table), quote(CallSession._meta.db_table)
+    every = ", ".join(f"{session_table}.{quote(field.column)}" for field in CallSession._meta.concrete_fields)
     staff = f"(SELECT {quote('user_id')} FROM {quote(Extension._meta.db_table)} WHERE {quote('number')} = %s)"  # noqa: S608 (model metadata only; the number is a parameter)
     # Whether the caller may be owed a call-back: "open" as the call-backs' own queryset says,
     # for the event's number or else the one stored (a false "yes" only costs the look-up).
-    session_index = f"{quote(CallSession._meta.db_table)}.{quote('phone_index')}"
     owed, owed_params = (
         Callback.objects.open()
-        .filter(phone_index=RawSQL(f"COALESCE(%s, {session_index})", [_EVENT_INDEX]))  # noqa: S611 (model metadata only; the index is a parameter)
+        .filter(phone_index=RawSQL(f"COALESCE(%s, {session_table}.{quote('phone_index')})", [_EVENT_INDEX]))  # noqa: S611 (model metadata only; the index is a parameter)
         .values("pk")[:1]
         .query.sql_with_params()
     )
-    fields, sql = _insert_sql(
+    returned = f"{every}, {staff} AS extension_user_id, EXISTS ({owed}) AS callback_owed"
+    fields, upsert = _insert_sql(
         CallSession,
-        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id "
-        f"RETURNING {every}, {staff} AS extension_user_id, EXISTS ({owed}) AS callback_owed",
+        f"ON CONFLICT (call_id) DO UPDATE SET call_id = EXCLUDED.call_id RETURNING {returned}",
         # The WHERE also lets SQLite tell the upsert's ON from a join's.
         source=f"FROM {line_table} WHERE {line_table}.{quote('code')} = %s",
         computed={"line_id": f"{line_table}.{quote('id')}"},
     )
-    return fields, sql, owed_params
+    # SQLite has no row locks; its transactions take the database's write lock when they begin.
+    lock = f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
+    existing = (
+        f"SELECT {returned} FROM {session_table} WHERE {session_table}.{quote('call_id')} = %s "  # noqa: S608 (model metadata only; values are parameters)
+        f"AND {session_table}.{quote('line_id')} = (SELECT {quote('id')} FROM {line_table} WHERE {quote('code')} = %s){lock}"
+    )
+    return fields, upsert, existing, owed_params
 
 
 @functools.cache
@@ -153,23 +160,34 @@ def _session_update():
     return fields, f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 (model metadata only; values are parameters)
 
 
-def _locked_session(*, call_id, line_code, at, extension, number):
+def _locked_session(*, call_id, kind, line_code, at, extension, number):
     """The call's session, locked for this transaction and created when this is its first
     event, with the staff member on ``extension`` and whether the caller may be owed a
     call-back. ``None`` when ``line_code`` names no line.
 
-    One statement: the line is read by the ``INSERT … SELECT``, and ``ON CONFLICT … DO UPDATE``
-    returns the call's row when it exists and takes its row lock, so a second event of the same
-    call waits for the first's transaction. A new session is made without the number: ``_record``
-    stores it with the event's changes, so it is encrypted once a call, not on every event.
+    One statement as a rule. A ringing call is new: the line is read by the ``INSERT … SELECT``,
+    and ``ON CONFLICT … DO UPDATE`` returns the call's row if it does exist after all, taking its
+    row lock, so a second event of the same call waits for the first's transaction. Any other
+    event finds its call there and locks it with ``SELECT … FOR UPDATE``, which writes no new
+    row version as the upsert's ``DO UPDATE`` does; only when the call is not there yet (its
+    events came out of order) does the upsert follow. A new session is made without the number:
+    ``_record`` stores it with the event's changes, so it is encrypted once a call.
     """
-    new = CallSession(call_id=call_id, ringing_at=at)
-    fields, sql, owed_params = _session_upsert()
+    fields, upsert, existing, owed_params = _session_statements()
     index = phone_module.blind_index(number) if number else None
-    owed_params = [index if param is _EVENT_INDEX else param for param in owed_params]
+    returned_params = [
+        extension or None,
+        *(index if param is _EVENT_INDEX else param for param in owed_params),
+    ]
+    row = None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_params(fields, new, add=True), line_code, extension or None, *owed_params])
-        row = cursor.fetchone()
+        if kind != EventKind.RINGING:
+            cursor.execute(existing, [*returned_params, call_id, line_code])
+            row = cursor.fetchone()
+        if row is None:
+            new = CallSession(call_id=call_id, ringing_at=at)
+            cursor.execute(upsert, [*_params(fields, new, add=True), line_code, *returned_params])
+            row = cursor.fetchone()
     if row is None:
         return None
     *values, extension_user_id, callback_owed = row
@@ -259,7 +277,9 @@ def _record(*, call_id, kind, at, line_code, number, extension, event_id, source
     # absorbed (docs/performance.md); a call that has ended adds its count in the summary, a
     # call reached that may close a call-back its call-backs' look-up.
     answering = extension if kind in (EventKind.ANSWERED, EventKind.OUTGOING) else ""
-    locked = _locked_session(call_id=call_id, line_code=line_code, at=at, extension=answering, number=number)
+    locked = _locked_session(
+        call_id=call_id, kind=kind, line_code=line_code, at=at, extension=answering, number=number
+    )
     if locked is None:
         raise UnknownLine()
     session, staff_on_extension, callback_owed = locked

@@ -153,11 +153,12 @@ def test_a_number_sent_with_a_later_event_completes_a_withheld_start():
 
 
 @pytest.mark.django_db
-def test_an_unknown_line_is_refused_and_nothing_is_stored():
+@pytest.mark.parametrize("kind", ["ringing", "answered", "ended"])
+def test_an_unknown_line_is_refused_and_nothing_is_stored(kind):
     with pytest.raises(services.UnknownLine):
         services.record_call_event(
             call_id="c9",
-            event="ringing",
+            event=kind,
             at=T0,
             line="no-such-line",
             caller="+4512345678",
@@ -166,6 +167,34 @@ def test_an_unknown_line_is_refused_and_nothing_is_stored():
             source="test",
         )
     assert not CallSession.objects.exists() and not CallEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_later_event_naming_another_line_than_its_call_is_refused_and_changes_nothing():
+    from .factories import LineFactory
+
+    LineFactory(code="anden")
+    record("c10", "ringing", 0)
+
+    def answer(line):
+        return services.record_call_event(
+            call_id="c10",
+            event="answered",
+            at=_at(5),
+            line=line,
+            caller="+4512345678",
+            extension="201",
+            event_id=f"c10-answered-{line}",
+            source="test",
+        )
+
+    with pytest.raises(services.UnknownLine):
+        answer("ukendt")
+    assert CallSession.objects.get(call_id="c10").status == CallStatus.RINGING
+    # A line that is set up but is not the call's: the call stays on its own line.
+    session = answer("anden")
+    assert session.line.code == "akut" and session.status == CallStatus.IN_PROGRESS
+    assert CallEvent.objects.filter(session=session).count() == 2
 
 
 @pytest.mark.django_db
